@@ -1,0 +1,44 @@
+# The README's two commands are `make run` and `make test`; both install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check serve worker beat bench-processing clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## run: install, migrate and serve on http://127.0.0.1:8000 (embedded: SQLite, local memory, in-process tasks)
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	@echo
+	@echo "  Admin user:  $(BIN)/python manage.py createsuperuser"
+	@echo "  API token:   $(BIN)/python manage.py create_api_token <username>"
+	@echo "  Receiver:    POST http://127.0.0.1:8000/api/v1/webhooks/github"
+	@echo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## check: migrations match the models; production settings pass `check --deploy`
+check: $(STAMP)
+	SECRET_KEY=test-only-not-secret $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=1 SECURE_HSTS_PRELOAD=1 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## test: install, check, and run the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+test: check
+	SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## worker / beat: Celery processes for a real deployment (needs CELERY_BROKER_URL or REDIS_URL)
+worker: $(STAMP)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=/tmp/ghsvc-celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

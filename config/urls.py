@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+handler400 = "config.exceptions.bad_request"
+handler403 = "config.exceptions.permission_denied"
+handler404 = "config.exceptions.page_not_found"
+handler500 = "config.exceptions.server_error"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/webhooks/", include("webhooks.urls")),
+    path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    path("openapi.yaml", SpectacularAPIView.as_view(), name="schema-yaml"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]

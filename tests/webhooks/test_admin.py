@@ -1,0 +1,78 @@
+import pytest
+
+from tests.conftest import TEST_SECRET, post_delivery, sample_bytes
+from webhooks.models import WebhookConfig, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_admin(client, django_user_model):
+    user = django_user_model.objects.create_superuser("admin", "admin@example.test", "pw-admin-123456")
+    client.force_login(user)
+    return client
+
+
+def test_config_admin_never_shows_the_secret(staff_admin, webhook_config):
+    webhook_config.previous_secret = "previous-secret-value-9"
+    webhook_config.save()
+    pages = [
+        staff_admin.get("/admin/webhooks/webhookconfig/"),
+        staff_admin.get(f"/admin/webhooks/webhookconfig/{webhook_config.pk}/change/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert TEST_SECRET not in html
+        assert "previous-secret-value-9" not in html
+    assert 'type="password"' in pages[1].content.decode()
+
+
+def test_adding_a_config_generates_a_strong_secret(staff_admin):
+    response = staff_admin.post(
+        "/admin/webhooks/webhookconfig/add/",
+        {
+            "repository": "octo-org/octo-repo",
+            "url": "https://hooks.example.test/hook",
+            "events": '["*"]',
+            "content_type": "json",
+            "active": "on",
+            "new_secret": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    config = WebhookConfig.objects.get()
+    assert len(config.secret) >= 32
+
+
+def test_changing_the_secret_in_admin_rotates_it(staff_admin, webhook_config):
+    response = staff_admin.post(
+        f"/admin/webhooks/webhookconfig/{webhook_config.pk}/change/",
+        {
+            "repository": webhook_config.repository,
+            "url": webhook_config.url,
+            "events": '["*"]',
+            "content_type": "json",
+            "active": "on",
+            "new_secret": "brand-new-secret-value",
+        },
+    )
+    assert response.status_code == 302
+    webhook_config.refresh_from_db()
+    assert webhook_config.secret == "brand-new-secret-value"
+    assert webhook_config.previous_secret == TEST_SECRET
+
+
+def test_event_admin_lists_filters_and_shows_pretty_payload(staff_admin, webhook_config):
+    post_delivery(staff_admin, "issues", sample_bytes("issues/opened.payload.json"), delivery_id="admin-d-1")
+    event = WebhookEvent.objects.get()
+    listing = staff_admin.get("/admin/webhooks/webhookevent/", {"status__exact": "pending", "q": "admin-d-1"})
+    assert listing.status_code == 200
+    assert "admin-d-1" in listing.content.decode()
+    detail = staff_admin.get(f"/admin/webhooks/webhookevent/{event.pk}/change/")
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    assert "<pre>{\n  &quot;" in html
+    assert "\n  &quot;action&quot;: &quot;opened&quot;," in html
+    assert TEST_SECRET not in html
+    assert staff_admin.get("/admin/webhooks/webhookevent/add/").status_code == 403

@@ -1,0 +1,13 @@
+import django_filters
+
+from .models import WebhookEvent
+
+
+class WebhookEventFilter(django_filters.FilterSet):
+    repository = django_filters.CharFilter(field_name="repository_full_name", lookup_expr="iexact")
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+
+    class Meta:
+        model = WebhookEvent
+        fields = ["event", "action", "repository", "status", "delivery_id", "received_after", "received_before"]

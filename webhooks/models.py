@@ -1,0 +1,103 @@
+from django.db import models
+from django.db.models.functions import Upper
+
+
+def default_events():
+    return ["*"]
+
+
+class WebhookConfig(models.Model):
+    """A webhook GitHub posts to us: which secret signs it and which events we want.
+
+    ``repository`` is ``owner/name`` for a repository hook, or ``owner`` alone
+    for an organization hook, which then covers every repository of that owner.
+    """
+
+    class ContentType(models.TextChoices):
+        JSON = "json", "application/json"
+        FORM = "form", "application/x-www-form-urlencoded"
+
+    repository = models.CharField(max_length=140, help_text="owner/name, or owner for an organization hook")
+    url = models.URLField(max_length=500, help_text="The payload URL GitHub posts to (this service's receiver).")
+    secret = models.CharField(max_length=255)
+    previous_secret = models.CharField(max_length=255, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    events = models.JSONField(default=default_events, help_text='GitHub event names; ["*"] for all.')
+    content_type = models.CharField(max_length=4, choices=ContentType.choices, default=ContentType.JSON)
+    active = models.BooleanField(default=True)
+    hook_id = models.BigIntegerField(null=True, blank=True, unique=True, help_text="GitHub's id for this hook.")
+    last_delivery_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "webhook_configs"
+        ordering = ["repository", "id"]
+        verbose_name = "webhook config"
+        constraints = [
+            models.UniqueConstraint(Upper("repository"), name="webhook_config_unique_repository"),
+        ]
+
+    def __str__(self):
+        return self.repository
+
+    @property
+    def is_organization(self):
+        return "/" not in self.repository
+
+    @property
+    def owner(self):
+        return self.repository.split("/", 1)[0]
+
+    def accepts_event(self, event):
+        return "*" in self.events or event in self.events
+
+
+class WebhookEvent(models.Model):
+    """One delivery from GitHub, stored exactly once (keyed by ``X-GitHub-Delivery``).
+
+    The row is the outbox: processing reads it, and a row left ``pending``
+    (broker down, worker killed) is picked up again by the sweep.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        PROCESSED = "processed"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    delivery_id = models.CharField(max_length=64, unique=True)
+    event = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, blank=True, default="")
+    hook_id = models.BigIntegerField(null=True, blank=True)
+    installation_id = models.BigIntegerField(null=True, blank=True)
+    repository_full_name = models.CharField(max_length=140, blank=True, default="")
+    sender_login = models.CharField(max_length=100, blank=True, default="")
+    payload = models.JSONField()
+    headers = models.JSONField(default=dict, help_text="The X-GitHub-* headers of the delivery.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField()
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    # When a failed attempt may be retried; the sweep leaves the event alone until then.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    config = models.ForeignKey(
+        WebhookConfig, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+
+    class Meta:
+        db_table = "webhook_events"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["event"], name="webhook_event_event_idx"),
+            models.Index(fields=["repository_full_name"], name="webhook_event_repo_idx"),
+            models.Index(fields=["status", "received_at"], name="webhook_event_status_idx"),
+            models.Index(fields=["received_at"], name="webhook_event_received_idx"),
+        ]
+
+    def __str__(self):
+        name = f"{self.event}.{self.action}" if self.action else self.event
+        return f"{name} {self.delivery_id}"

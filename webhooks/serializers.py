@@ -1,0 +1,115 @@
+import re
+
+from rest_framework import serializers
+
+from . import services
+from .constants import GITHUB_EVENTS, WILDCARD_EVENT
+from .models import WebhookConfig, WebhookEvent
+
+# GitHub's rules: owner names are alphanumerics and single hyphens (max 39),
+# repository names alphanumerics, '-', '_' and '.' (max 100).
+OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def validate_repository_name(value):
+    owner, _, name = value.partition("/")
+    if not OWNER_RE.fullmatch(owner) or (_ and (not REPO_NAME_RE.fullmatch(name) or name in (".", ".."))):
+        raise serializers.ValidationError("Expected 'owner/name' or 'owner' with GitHub's allowed characters.")
+    return value
+
+
+class WebhookConfigSerializer(serializers.ModelSerializer):
+    secret = serializers.CharField(
+        write_only=True, min_length=16, max_length=255, trim_whitespace=False, style={"input_type": "password"}
+    )
+    has_secret = serializers.SerializerMethodField()
+    has_previous_secret = serializers.SerializerMethodField()
+    events = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False, required=False)
+
+    class Meta:
+        model = WebhookConfig
+        fields = [
+            "id",
+            "repository",
+            "url",
+            "secret",
+            "has_secret",
+            "has_previous_secret",
+            "previous_secret_expires_at",
+            "events",
+            "content_type",
+            "active",
+            "hook_id",
+            "last_delivery_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["last_delivery_at", "created_at", "updated_at"]
+
+    def get_has_secret(self, config) -> bool:
+        return bool(config.secret)
+
+    def get_has_previous_secret(self, config) -> bool:
+        return bool(config.previous_secret)
+
+    def validate_repository(self, value):
+        validate_repository_name(value)
+        others = WebhookConfig.objects.filter(repository__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A webhook config for this repository already exists.")
+        return value
+
+    def validate_events(self, value):
+        unknown = sorted({event for event in value if event != WILDCARD_EVENT and event not in GITHUB_EVENTS})
+        if unknown:
+            raise serializers.ValidationError(f"Unknown GitHub event(s): {', '.join(unknown)}.")
+        return sorted(set(value))
+
+    def update(self, config, validated_data):
+        new_secret = validated_data.pop("secret", None)
+        if new_secret is not None:
+            services.rotate_secret_fields(
+                config, new_secret, previous_secret_expires_at=validated_data.pop("previous_secret_expires_at", None)
+            )
+        return super().update(config, validated_data)
+
+
+class WebhookEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEvent
+        fields = [
+            "id",
+            "delivery_id",
+            "event",
+            "action",
+            "hook_id",
+            "installation_id",
+            "repository_full_name",
+            "sender_login",
+            "status",
+            "attempts",
+            "last_error",
+            "received_at",
+            "processed_at",
+            "config",
+        ]
+        read_only_fields = fields
+
+
+class WebhookEventDetailSerializer(WebhookEventSerializer):
+    class Meta(WebhookEventSerializer.Meta):
+        fields = WebhookEventSerializer.Meta.fields + ["headers", "payload"]
+        read_only_fields = fields
+
+
+class DeliveryAcceptedSerializer(serializers.Serializer):
+    delivery_id = serializers.CharField()
+    event = serializers.CharField(required=False)
+    status = serializers.ChoiceField(choices=["queued", "skipped", "processed", "duplicate"])
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,409 @@
+"""Writes of the webhooks app: receiving deliveries, managing configs, events' states."""
+
+import json
+import logging
+import re
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from urllib.parse import parse_qs
+
+from django.conf import settings
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import handlers, selectors, signatures
+from .models import WebhookConfig, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+# Headers kept with each event (request.headers names, case-insensitive).
+STORED_HEADERS = (
+    "X-GitHub-Event",
+    "X-GitHub-Delivery",
+    "X-GitHub-Hook-ID",
+    "X-GitHub-Hook-Installation-Target-Type",
+    "X-GitHub-Hook-Installation-Target-ID",
+    "User-Agent",
+    "Content-Type",
+)
+_EVENT_RE = re.compile(r"[a-z_]{1,64}")
+_DELIVERY_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_MAX_BIGINT = 2**63 - 1
+
+
+class DeliveryRejected(Exception):
+    """A delivery we refuse; nothing was stored. ``reason`` is a short metric label."""
+
+    def __init__(self, status_code, detail, reason):
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.reason = reason
+
+
+@dataclass
+class DeliveryResult:
+    status_code: int
+    body: dict
+    event: WebhookEvent | None = None
+
+
+# --- Parsing ---------------------------------------------------------------
+
+
+def parse_payload(body: bytes, content_type: str) -> dict:
+    """The JSON object GitHub sent, from a JSON or a form-encoded body."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        raw_json = body
+    elif media_type == "application/x-www-form-urlencoded":
+        try:
+            fields = parse_qs(body.decode("ascii"), keep_blank_values=True, errors="strict", max_num_fields=100)
+        except (UnicodeDecodeError, ValueError):
+            raise DeliveryRejected(400, "The form-encoded body could not be parsed.", "malformed")
+        if "payload" not in fields:
+            raise DeliveryRejected(400, "The form-encoded body has no 'payload' field.", "malformed")
+        raw_json = fields["payload"][0]
+    else:
+        raise DeliveryRejected(
+            415,
+            "Unsupported content type; GitHub sends application/json or application/x-www-form-urlencoded.",
+            "unsupported_media_type",
+        )
+    try:
+        payload = json.loads(raw_json)
+    except (ValueError, RecursionError):
+        raise DeliveryRejected(400, "The body is not valid JSON.", "malformed")
+    if not isinstance(payload, dict):
+        raise DeliveryRejected(400, "The payload must be a JSON object.", "malformed")
+    if _depth_exceeds(payload, settings.WEBHOOK_MAX_JSON_DEPTH):
+        raise DeliveryRejected(
+            400, f"The payload is nested deeper than {settings.WEBHOOK_MAX_JSON_DEPTH} levels.", "malformed"
+        )
+    return payload
+
+
+def _depth_exceeds(value, limit):
+    stack = [(value, 1)]
+    while stack:
+        container, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = container.values() if isinstance(container, dict) else container
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
+
+
+def _text(payload, *path, max_length):
+    """A string at ``path`` in untrusted JSON, or "" when absent or of another type."""
+    value = payload
+    for key in path:
+        if not isinstance(value, dict):
+            return ""
+        value = value.get(key)
+    return value[:max_length] if isinstance(value, str) else ""
+
+
+def _integer(value):
+    """A bigint from a header or JSON value, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 0 <= value <= _MAX_BIGINT else None
+
+
+def _sanitize(value):
+    """Replace what PostgreSQL cannot store (NUL, lone surrogates) in every string."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_sanitize(key): _sanitize(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sanitize(item) for item in value]
+    return value
+
+
+# --- Receiving -------------------------------------------------------------
+
+
+def receive_delivery(*, body: bytes, content_type: str, headers) -> DeliveryResult:
+    """Verify and store one delivery from GitHub; raise DeliveryRejected when refused.
+
+    Storing is the only work done here: processing happens in a task enqueued
+    once the row is committed, so GitHub gets its answer in milliseconds.
+    """
+    event_name = headers.get("X-GitHub-Event", "")
+    delivery_id = headers.get("X-GitHub-Delivery", "")
+    if not event_name or not delivery_id:
+        raise DeliveryRejected(400, "X-GitHub-Event and X-GitHub-Delivery headers are required.", "missing_header")
+    if not _EVENT_RE.fullmatch(event_name):
+        raise DeliveryRejected(400, "X-GitHub-Event is not a valid event name.", "missing_header")
+    if not _DELIVERY_RE.fullmatch(delivery_id):
+        raise DeliveryRejected(400, "X-GitHub-Delivery is not a valid delivery id.", "missing_header")
+    signature = headers.get("X-Hub-Signature-256", "")
+    if not signatures.is_well_formed(signature):
+        raise DeliveryRejected(401, "Missing or malformed X-Hub-Signature-256 header.", "bad_signature")
+
+    payload = parse_payload(body, content_type)
+
+    repository_full_name = _text(payload, "repository", "full_name", max_length=140)
+    owner = (
+        repository_full_name.split("/", 1)[0]
+        if repository_full_name
+        else _text(payload, "organization", "login", max_length=100)
+        or _text(payload, "installation", "account", "login", max_length=100)
+    )
+    hook_id = _integer(headers.get("X-GitHub-Hook-ID")) or _integer(payload.get("hook_id"))
+    now = timezone.now()
+    config = selectors.find_config_for_delivery(
+        hook_id=hook_id, repository_full_name=repository_full_name, owner=owner
+    )
+    secrets = selectors.secrets_for(config, now)
+    if not secrets:
+        raise DeliveryRejected(401, "No webhook secret is configured for this delivery.", "no_secret")
+    if not signatures.verify_signature(secrets, body, signature):
+        raise DeliveryRejected(401, "The X-Hub-Signature-256 signature does not match.", "bad_signature")
+
+    if event_name == "ping":
+        status = WebhookEvent.Status.PROCESSED
+    elif config is not None and not (config.active and config.accepts_event(event_name)):
+        status = WebhookEvent.Status.SKIPPED
+    else:
+        status = WebhookEvent.Status.PENDING
+    action = payload.get("action")
+    event = WebhookEvent(
+        delivery_id=delivery_id,
+        event=event_name,
+        action=action[:64] if isinstance(action, str) else "",
+        hook_id=hook_id,
+        installation_id=_integer((payload.get("installation") or {}).get("id"))
+        if isinstance(payload.get("installation"), dict)
+        else None,
+        repository_full_name=repository_full_name,
+        sender_login=_text(payload, "sender", "login", max_length=100),
+        payload=payload,
+        headers={name: headers[name][:200] for name in STORED_HEADERS if name in headers},
+        status=status,
+        received_at=now,
+        processed_at=now if status == WebhookEvent.Status.PROCESSED else None,
+        config=config,
+    )
+    if not _insert_once(event):
+        return DeliveryResult(200, {"delivery_id": delivery_id, "status": "duplicate"})
+
+    if config is not None:
+        # Outside the insert's transaction: concurrent deliveries of one hook
+        # must not queue behind each other on the config row's lock.
+        WebhookConfig.objects.filter(pk=config.pk).filter(
+            Q(last_delivery_at__isnull=True) | Q(last_delivery_at__lt=now)
+        ).update(last_delivery_at=now)
+
+    logger.info(
+        "webhook delivery stored",
+        extra={"delivery_id": delivery_id, "event": event_name, "action": event.action, "status": status},
+    )
+    response_status = {
+        WebhookEvent.Status.PENDING: (202, "queued"),
+        WebhookEvent.Status.SKIPPED: (202, "skipped"),
+        WebhookEvent.Status.PROCESSED: (200, "processed"),
+    }[status]
+    return DeliveryResult(
+        response_status[0],
+        {"delivery_id": delivery_id, "event": event_name, "status": response_status[1]},
+        event,
+    )
+
+
+def _insert_once(event):
+    """Insert the event; False when its delivery id is already stored.
+
+    The unique constraint decides, not a prior SELECT, so two copies of one
+    delivery racing each other still end as one row and two answers.
+    """
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                event.save(force_insert=True)
+                if event.status == WebhookEvent.Status.PENDING:
+                    transaction.on_commit(partial(enqueue_event, event.pk))
+            return True
+        except IntegrityError:
+            if WebhookEvent.objects.filter(delivery_id=event.delivery_id).exists():
+                return False
+            raise
+        except DataError:
+            # PostgreSQL refuses NUL and lone surrogates in text and jsonb;
+            # store the delivery with those characters replaced rather than lose it.
+            if attempt:
+                raise
+            event.pk = None
+            for field in ("payload", "headers", "action", "repository_full_name", "sender_login", "delivery_id"):
+                setattr(event, field, _sanitize(getattr(event, field)))
+    return True
+
+
+def enqueue_event(event_id):
+    """Hand an event to the workers; a broker failure leaves it pending for the sweep."""
+    from .tasks import process_event
+
+    try:
+        process_event.delay(event_id)
+    except Exception:
+        logger.warning("could not enqueue event %s; the sweep will retry it", event_id, exc_info=True)
+
+
+# --- Processing --------------------------------------------------------------
+
+
+def claim_event(event_id, now=None):
+    """Atomically take an event for processing; None when someone else has it.
+
+    One UPDATE decides, so two workers handed the same event (a redelivered
+    task, a sweep) never process it at the same time. An event stuck in
+    ``processing`` past the timeout belonged to a dead worker and is taken over.
+    """
+    now = now or timezone.now()
+    abandoned_before = now - timedelta(seconds=settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS)
+    claimed = (
+        WebhookEvent.objects.filter(pk=event_id)
+        .filter(
+            Q(status=WebhookEvent.Status.PENDING)
+            | Q(status=WebhookEvent.Status.PROCESSING, processing_started_at__lt=abandoned_before)
+        )
+        .update(
+            status=WebhookEvent.Status.PROCESSING,
+            processing_started_at=now,
+            next_attempt_at=None,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return None
+    return WebhookEvent.objects.get(pk=event_id)
+
+
+def retry_delay(attempts):
+    """Seconds before attempt ``attempts + 1``: exponential, capped."""
+    return min(
+        settings.WEBHOOK_PROCESSING_RETRY_BACKOFF ** attempts,
+        settings.WEBHOOK_PROCESSING_RETRY_BACKOFF_MAX,
+    )
+
+
+def process_event(event_id):
+    """Run an event through its handlers; return seconds until a retry, or None.
+
+    The handlers' writes and the ``processed`` mark commit in one transaction:
+    a crash in between leaves the event to be processed again, never half-done.
+    """
+    event = claim_event(event_id)
+    if event is None:
+        return None
+    try:
+        with transaction.atomic():
+            for handler in handlers.handlers_for(event.event, event.action):
+                handler(event)
+            WebhookEvent.objects.filter(pk=event.pk).update(
+                status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), last_error=""
+            )
+    except Exception as exc:
+        error = "".join(traceback.format_exception(exc, limit=-5))[-4000:]
+        if event.attempts >= settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS:
+            WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, last_error=error)
+            logger.error(
+                "webhook event failed for good",
+                extra={"delivery_id": event.delivery_id, "event": event.event, "attempts": event.attempts},
+            )
+            return None
+        delay = retry_delay(event.attempts)
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            status=WebhookEvent.Status.PENDING,
+            last_error=error,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        logger.warning(
+            "webhook event attempt failed, retrying",
+            extra={"delivery_id": event.delivery_id, "event": event.event, "attempts": event.attempts},
+        )
+        return delay
+    return None
+
+
+def sweep_pending_events(now=None, limit=10000):
+    """Enqueue events nobody is working on: stored while the broker was down,
+    due for a retry, or abandoned by a dead worker. Returns how many."""
+    now = now or timezone.now()
+    settled_before = now - timedelta(seconds=settings.WEBHOOK_SWEEP_MIN_AGE_SECONDS)
+    abandoned_before = now - timedelta(seconds=settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS)
+    event_ids = list(
+        WebhookEvent.objects.filter(
+            Q(
+                status=WebhookEvent.Status.PENDING,
+                received_at__lt=settled_before,
+            )
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=settled_before))
+            | Q(status=WebhookEvent.Status.PROCESSING, processing_started_at__lt=abandoned_before)
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in event_ids:
+        enqueue_event(event_id)
+    if event_ids:
+        logger.info("sweep enqueued %d events", len(event_ids))
+    return len(event_ids)
+
+
+def reprocess_events(queryset):
+    """Put events back to pending and enqueue them; returns how many."""
+    event_ids = list(queryset.values_list("pk", flat=True))
+    with transaction.atomic():
+        WebhookEvent.objects.filter(pk__in=event_ids).update(
+            status=WebhookEvent.Status.PENDING, attempts=0, next_attempt_at=None, processing_started_at=None
+        )
+        for event_id in event_ids:
+            transaction.on_commit(partial(enqueue_event, event_id))
+    return len(event_ids)
+
+
+def prune_events(now=None, batch_size=1000):
+    """Delete processed and skipped events past the retention period, in batches.
+
+    Failed events stay until staff reprocess or delete them; the repository
+    state built from events is never pruned.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WEBHOOK_EVENT_RETENTION_DAYS)
+    old_events = WebhookEvent.objects.filter(
+        status__in=[WebhookEvent.Status.PROCESSED, WebhookEvent.Status.SKIPPED], received_at__lt=cutoff
+    )
+    deleted = 0
+    while True:
+        batch = list(old_events.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        deleted += WebhookEvent.objects.filter(pk__in=batch).delete()[0]
+
+
+# --- Configs -----------------------------------------------------------------
+
+
+def rotate_secret_fields(config, new_secret, *, previous_secret_expires_at=None, now=None):
+    """Set a new secret, keeping the old one valid for a grace period.
+
+    GitHub switches secrets when the hook is updated; deliveries already in
+    flight are signed with the old one and must not be refused.
+    """
+    now = now or timezone.now()
+    if config.secret and new_secret != config.secret:
+        config.previous_secret = config.secret
+        config.previous_secret_expires_at = previous_secret_expires_at or now + timedelta(
+            seconds=settings.WEBHOOK_SECRET_ROTATION_GRACE_SECONDS
+        )
+    config.secret = new_secret

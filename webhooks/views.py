@@ -1,0 +1,110 @@
+from django.conf import settings
+from django.db import DatabaseError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .filters import WebhookEventFilter
+from .models import WebhookConfig, WebhookEvent
+from .serializers import (
+    DeliveryAcceptedSerializer,
+    ErrorSerializer,
+    WebhookConfigSerializer,
+    WebhookEventDetailSerializer,
+    WebhookEventSerializer,
+)
+
+_HEADER_PARAMETERS = [
+    OpenApiParameter("X-GitHub-Event", str, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter("X-GitHub-Delivery", str, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter(
+        "X-Hub-Signature-256",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="sha256= followed by the hex HMAC-SHA256 of the raw body, keyed with the hook's secret.",
+    ),
+    OpenApiParameter("X-GitHub-Hook-ID", str, OpenApiParameter.HEADER),
+    OpenApiParameter("X-GitHub-Hook-Installation-Target-Type", str, OpenApiParameter.HEADER),
+    OpenApiParameter("X-GitHub-Hook-Installation-Target-ID", str, OpenApiParameter.HEADER),
+]
+
+
+class GitHubWebhookView(APIView):
+    """The receiver GitHub posts deliveries to. Its signature is its only authentication."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    # The raw bytes are read here: the signature covers them exactly as sent.
+    parser_classes = []
+
+    @extend_schema(
+        operation_id="receive_github_webhook",
+        summary="Receive a GitHub webhook delivery",
+        parameters=_HEADER_PARAMETERS,
+        request={"application/json": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={
+            202: DeliveryAcceptedSerializer,
+            200: DeliveryAcceptedSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            413: ErrorSerializer,
+            415: ErrorSerializer,
+            503: ErrorSerializer,
+        },
+        tags=["webhooks"],
+    )
+    def post(self, request):
+        try:
+            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return Response({"detail": "Invalid Content-Length header."}, status=400)
+        if content_length > settings.WEBHOOK_MAX_BODY_BYTES:
+            return Response(
+                {"detail": f"The body exceeds the limit of {settings.WEBHOOK_MAX_BODY_BYTES} bytes."}, status=413
+            )
+        # HttpRequest.read(), not .body: .body applies DATA_UPLOAD_MAX_MEMORY_SIZE
+        # (2.5 MB), which real pushes exceed; our own cap was checked above.
+        body = request._request.read()
+        try:
+            result = services.receive_delivery(
+                body=body, content_type=request.META.get("CONTENT_TYPE", ""), headers=request.headers
+            )
+        except services.DeliveryRejected as rejection:
+            return Response({"detail": rejection.detail}, status=rejection.status_code)
+        except DatabaseError:
+            # Nothing was committed; GitHub records the failure and can redeliver.
+            return Response({"detail": "Storage is unavailable; the delivery was not stored."}, status=503)
+        return Response(result.body, status=result.status_code)
+
+
+class WebhookConfigViewSet(viewsets.ModelViewSet):
+    queryset = WebhookConfig.objects.all()
+    serializer_class = WebhookConfigSerializer
+    filterset_fields = ["active", "content_type"]
+    search_fields = ["repository"]
+
+
+class WebhookEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = WebhookEventFilter
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.event_list()
+        return selectors.event_detail_list()
+
+    def get_serializer_class(self):
+        return WebhookEventSerializer if self.action == "list" else WebhookEventDetailSerializer
+
+    @extend_schema(request=None, responses={202: WebhookEventSerializer})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request, pk=None):
+        """Run the event through its handlers again (they are idempotent)."""
+        event = self.get_object()
+        services.reprocess_events(WebhookEvent.objects.filter(pk=event.pk))
+        event.refresh_from_db()
+        return Response(WebhookEventSerializer(event).data, status=202)
