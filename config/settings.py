@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventStatusEnum": "webhooks.models.WebhookEvent.Status",
+        "DeliveryStatusEnum": ["queued", "skipped", "processed", "duplicate"],
+    },
 }
 
 # --- Webhooks ---------------------------------------------------------------
