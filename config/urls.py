@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/webhooks/", include("webhooks.urls")),
     path("api/v1/rate-limits/", include("ratelimits.urls")),
+    path("api/v1/", include("githubfeatures.urls")),
     path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
     path("openapi.yaml", SpectacularAPIView.as_view(), name="schema-yaml"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
