@@ -271,6 +271,43 @@ CELERY_BEAT_SCHEDULE = {
 # --- GitHub API client --------------------------------------------------------
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")
+GITHUB_USER_AGENT = env.str("GITHUB_USER_AGENT", default="ghsvc-github-client/1.0")
+# (connect, read) seconds; GitHub itself gives up on a request after 10 s.
+GITHUB_CONNECT_TIMEOUT = env.float("GITHUB_CONNECT_TIMEOUT", default=3.05)
+GITHUB_READ_TIMEOUT = env.float("GITHUB_READ_TIMEOUT", default=15.0)
+GITHUB_POOL_SIZE = env.int("GITHUB_POOL_SIZE", default=10)
+# Connection errors and 500/502/503/504: attempts in all, exponential backoff with jitter.
+GITHUB_RETRY_ATTEMPTS = env.int("GITHUB_RETRY_ATTEMPTS", default=4)
+GITHUB_RETRY_BACKOFF_INITIAL = env.float("GITHUB_RETRY_BACKOFF_INITIAL", default=0.5)
+GITHUB_RETRY_BACKOFF_MAX = env.float("GITHUB_RETRY_BACKOFF_MAX", default=8.0)
+GITHUB_RETRY_JITTER = env.float("GITHUB_RETRY_JITTER", default=0.5)
+GITHUB_RETRY_MAX_TOTAL_WAIT = env.float("GITHUB_RETRY_MAX_TOTAL_WAIT", default=20.0)
+# Rate limits: wait for a reset / retry-after only when it is at most this far away.
+GITHUB_MAX_RATE_LIMIT_WAIT = env.int("GITHUB_MAX_RATE_LIMIT_WAIT", default=60)
+GITHUB_RATE_LIMIT_MAX_RETRIES = env.int("GITHUB_RATE_LIMIT_MAX_RETRIES", default=3)
+# GitHub: without retry-after, wait at least a minute after a secondary limit.
+GITHUB_SECONDARY_RATE_LIMIT_MIN_WAIT = env.int("GITHUB_SECONDARY_RATE_LIMIT_MIN_WAIT", default=60)
+# Mutating requests: one at a time per token, at least this many seconds apart.
+GITHUB_MUTATION_MIN_INTERVAL = env.float("GITHUB_MUTATION_MIN_INTERVAL", default=1.0)
+GITHUB_MUTATION_LOCK_TIMEOUT = env.float("GITHUB_MUTATION_LOCK_TIMEOUT", default=60.0)
+# Cache TTLs (seconds) per resource; after a TTL the entry is revalidated with its ETag.
+GITHUB_CACHE_TTL_INFO = env.int("GITHUB_CACHE_TTL_INFO", default=300)
+GITHUB_CACHE_TTL_PULLS = env.int("GITHUB_CACHE_TTL_PULLS", default=60)
+GITHUB_CACHE_TTL_ISSUES = env.int("GITHUB_CACHE_TTL_ISSUES", default=60)
+GITHUB_CACHE_TTL_LABELS = env.int("GITHUB_CACHE_TTL_LABELS", default=300)
+GITHUB_CACHE_TTL_WORKFLOWS = env.int("GITHUB_CACHE_TTL_WORKFLOWS", default=300)
+GITHUB_CACHE_TTL_DEFAULT = env.int("GITHUB_CACHE_TTL_DEFAULT", default=60)
+# Expired entries are kept this long for revalidation and for stale answers.
+GITHUB_CACHE_STALE_TTL = env.int("GITHUB_CACHE_STALE_TTL", default=7 * 24 * 3600)
+# After a cache (Redis) failure, work uncached for this long before trying it again.
+GITHUB_CACHE_RETRY_SECONDS = env.float("GITHUB_CACHE_RETRY_SECONDS", default=30.0)
+# Rate-limit tracking: a history row per token and resource at most this often.
+GITHUB_RATE_LIMIT_HISTORY_INTERVAL = env.int("GITHUB_RATE_LIMIT_HISTORY_INTERVAL", default=300)
+# /rate-limits/status refreshes from GET /rate_limit when the latest state is older.
+GITHUB_RATE_LIMIT_STATUS_MAX_AGE = env.int("GITHUB_RATE_LIMIT_STATUS_MAX_AGE", default=60)
+# /rate-limits/health: "degraded" below this remaining/limit ratio, for these resources.
+GITHUB_RATE_LIMIT_HEALTH_THRESHOLD = env.float("GITHUB_RATE_LIMIT_HEALTH_THRESHOLD", default=0.1)
+GITHUB_RATE_LIMIT_HEALTH_RESOURCES = env.list("GITHUB_RATE_LIMIT_HEALTH_RESOURCES", default=["core"])
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

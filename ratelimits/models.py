@@ -1,3 +1,41 @@
 from django.db import models
+from django.utils import timezone
 
-# Create your models here.
+
+class GitHubRateLimit(models.Model):
+    """A snapshot of one rate-limit resource of one token, as GitHub reported it.
+
+    Rows are history, written at most every GITHUB_RATE_LIMIT_HISTORY_INTERVAL
+    seconds per token and resource (or on demand); the latest state lives in
+    the cache. The token itself is never stored, only its SHA-256.
+    """
+
+    class Source(models.TextChoices):
+        HEADERS = "headers", "x-ratelimit-* response headers"
+        RATE_LIMIT_ENDPOINT = "rate_limit_endpoint", "GET /rate_limit"
+
+    token_hash = models.CharField(max_length=64, help_text="SHA-256 (hex) of the token; never the token.")
+    resource = models.CharField(max_length=64, help_text="GitHub's rate-limit resource: core, search, graphql, ...")
+    limit = models.PositiveIntegerField()
+    remaining = models.PositiveIntegerField()
+    used = models.PositiveIntegerField()
+    reset_at = models.DateTimeField()
+    observed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.HEADERS)
+
+    class Meta:
+        db_table = "github_rate_limits"
+        ordering = ["-observed_at", "-id"]
+        verbose_name = "GitHub rate limit"
+        indexes = [
+            models.Index(fields=["resource"], name="github_rl_resource_idx"),
+            models.Index(fields=["observed_at"], name="github_rl_observed_idx"),
+            models.Index(fields=["token_hash", "resource", "observed_at"], name="github_rl_token_res_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resource} {self.remaining}/{self.limit} at {self.observed_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def remaining_ratio(self):
+        return self.remaining / self.limit if self.limit else 0.0

@@ -1,0 +1,228 @@
+"""The cache under the GitHub client: entries, keys, invalidation, Redis-down fallback.
+
+An entry keeps a GitHub body with its ``ETag`` / ``Last-Modified``. It is
+*fresh* for the resource's TTL; after that it is kept (``GITHUB_CACHE_STALE_TTL``)
+so the client can revalidate it with a conditional request (a 304 is free of
+the primary rate limit) or serve it, marked stale, when GitHub cannot answer.
+
+Keys are ``gh:{owner}/{repo}:{resource}:{hash}``, so one repository's entries
+can be dropped by pattern (django-redis ``delete_pattern``); backends without
+patterns (local memory) keep a per-repository index of keys instead.
+
+Every cache call goes through ``_call``: when the cache fails, the client works
+uncached for ``GITHUB_CACHE_RETRY_SECONDS`` instead of paying a Redis timeout
+on every read; the outage is logged once and every skipped call is counted.
+"""
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.core.cache import caches
+
+from . import metrics
+
+logger = logging.getLogger(__name__)
+
+# Resource name -> setting holding its TTL; others use GITHUB_CACHE_TTL_DEFAULT.
+TTL_SETTINGS = {
+    "info": "GITHUB_CACHE_TTL_INFO",
+    "pulls": "GITHUB_CACHE_TTL_PULLS",
+    "issues": "GITHUB_CACHE_TTL_ISSUES",
+    "labels": "GITHUB_CACHE_TTL_LABELS",
+    "workflows": "GITHUB_CACHE_TTL_WORKFLOWS",
+}
+# Response headers worth keeping with a body: what a 200 from the cache must still carry.
+KEPT_HEADERS = ("etag", "last-modified", "link", "content-type")
+# Index of keys per repository, for backends without delete_pattern; bounded.
+MAX_INDEXED_KEYS = 1000
+_GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
+
+
+@dataclass
+class CacheEntry:
+    body: object
+    status: int = 200
+    headers: dict = field(default_factory=dict)
+    etag: str = ""
+    last_modified: str = ""
+    # Epoch seconds: when GitHub last sent or confirmed the body, and until when it is fresh.
+    fetched_at: float = 0.0
+    fresh_until: float = 0.0
+
+    def is_fresh(self, now):
+        return now < self.fresh_until
+
+    def conditional_headers(self):
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        try:
+            return cls(**data)
+        except TypeError:
+            # An entry written by another version of this code: treat it as absent.
+            return None
+
+
+# --- Keys ------------------------------------------------------------------
+
+
+def repository_prefix(owner, repo):
+    # GitHub names are case-insensitive; one repository must map to one prefix.
+    return f"gh:{owner.lower()}/{repo.lower()}:"
+
+
+def cache_key(owner, repo, resource, scope):
+    """``gh:{owner}/{repo}:{resource}:{hash}``; ``scope`` is anything JSON that tells queries apart."""
+    digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return f"{repository_prefix(owner, repo)}{resource}:{digest}"
+
+
+def ttl_for(resource):
+    return getattr(settings, TTL_SETTINGS.get(resource, "GITHUB_CACHE_TTL_DEFAULT"), settings.GITHUB_CACHE_TTL_DEFAULT)
+
+
+# --- Guarded cache access -------------------------------------------------------
+
+_outage = {"until": 0.0, "down": False}
+_outage_lock = threading.Lock()
+
+
+def _backend():
+    cache = caches["default"]
+    # django-redis with IGNORE_EXCEPTIONS answers "miss" when Redis is down;
+    # its client raises instead, which is how an outage is noticed and counted.
+    if hasattr(cache, "delete_pattern") and hasattr(cache, "client"):
+        return cache.client
+    return cache
+
+
+def supports_patterns():
+    return hasattr(caches["default"], "delete_pattern")
+
+
+def is_available():
+    return time.monotonic() >= _outage["until"]
+
+
+def reset():
+    """Forget a recorded outage (tests, and a fresh client)."""
+    with _outage_lock:
+        _outage["until"] = 0.0
+        _outage["down"] = False
+
+
+def _call(operation, method, *args, default=None, **kwargs):
+    if not is_available():
+        metrics.CACHE_FALLBACKS.labels(operation=operation).inc()
+        return default
+    try:
+        result = getattr(_backend(), method)(*args, **kwargs)
+    except Exception as exc:
+        note_failure(operation, exc)
+        return default
+    if _outage["down"]:
+        with _outage_lock:
+            was_down, _outage["down"] = _outage["down"], False
+        if was_down:
+            logger.warning("cache available again; GitHub reads are cached")
+    return result
+
+
+def get(key):
+    """A dict stored under ``key``, or None (absent, or the cache is down)."""
+    value = _call("get", "get", key)
+    return value if isinstance(value, dict) else None
+
+
+def set(key, value, timeout):
+    """Store a dict. Values are always dicts: falsy values read back as misses."""
+    return _call("set", "set", key, value, timeout) is not False
+
+
+def add(key, value, timeout):
+    """True if stored because absent, False if present, None if the cache is down."""
+    return _call("set", "add", key, value, timeout)
+
+
+def delete(key):
+    return bool(_call("delete", "delete", key, default=0))
+
+
+def lock(key, timeout):
+    """A cross-process lock (django-redis), or None when the backend has none or is down."""
+    cache = caches["default"]
+    if not hasattr(cache, "lock") or not is_available():
+        return None
+    return _call("lock", "lock", key, timeout=timeout, blocking_timeout=timeout)
+
+
+def note_failure(operation, exc):
+    """Record a cache failure: count it, log the outage once, skip the cache for a while."""
+    metrics.CACHE_FALLBACKS.labels(operation=operation).inc()
+    with _outage_lock:
+        _outage["until"] = time.monotonic() + settings.GITHUB_CACHE_RETRY_SECONDS
+        first = not _outage["down"]
+        _outage["down"] = True
+    if first:
+        logger.warning(
+            "cache unavailable (%s during %s); GitHub reads are uncached for the next %ss",
+            exc.__class__.__name__,
+            operation,
+            settings.GITHUB_CACHE_RETRY_SECONDS,
+        )
+
+
+# --- Entries ----------------------------------------------------------------
+
+
+def get_entry(key):
+    data = get(key)
+    return CacheEntry.from_dict(data) if data is not None else None
+
+
+def store_entry(key, entry, owner, repo):
+    timeout = max(settings.GITHUB_CACHE_STALE_TTL, int(entry.fresh_until - entry.fetched_at) + 1)
+    stored = set(key, entry.to_dict(), timeout)
+    if stored and not supports_patterns():
+        _index_key(owner, repo, key, timeout)
+    return stored
+
+
+def _index_key(owner, repo, key, timeout):
+    index_key = repository_prefix(owner, repo) + "_index"
+    index = get(index_key) or {"keys": []}
+    if key in index["keys"]:
+        return
+    # Oldest first; beyond the cap the oldest entries just age out by timeout.
+    index["keys"] = (index["keys"] + [key])[-MAX_INDEXED_KEYS:]
+    set(index_key, index, timeout)
+
+
+def invalidate_repository(owner, repo):
+    """Drop every cached entry of one repository; returns how many were deleted."""
+    prefix = repository_prefix(owner, repo)
+    if supports_patterns():
+        pattern = _GLOB_SPECIALS.sub(r"\\\1", prefix) + "*"
+        return int(_call("delete", "delete_pattern", pattern, default=0) or 0)
+    index_key = prefix + "_index"
+    index = get(index_key)
+    if index is None:
+        return 0
+    deleted = sum(1 for key in index["keys"] if delete(key))
+    delete(index_key)
+    return deleted

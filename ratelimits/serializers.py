@@ -1,0 +1,43 @@
+from rest_framework import serializers
+
+from .models import GitHubRateLimit
+
+
+class GitHubRateLimitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GitHubRateLimit
+        fields = ["id", "token_hash", "resource", "limit", "remaining", "used", "reset_at", "observed_at", "source"]
+        read_only_fields = fields
+
+
+class ResourceStateSerializer(serializers.Serializer):
+    limit = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    used = serializers.IntegerField()
+    reset = serializers.IntegerField(help_text="Epoch seconds at which the window resets (GitHub's x-ratelimit-reset).")
+    reset_at = serializers.DateTimeField()
+    observed_at = serializers.DateTimeField()
+    source = serializers.CharField()
+
+
+class RateLimitStatusSerializer(serializers.Serializer):
+    resources = serializers.DictField(child=ResourceStateSerializer())
+    refreshed = serializers.BooleanField(help_text="True when GET /rate_limit was asked for this answer.")
+    stale = serializers.BooleanField(help_text="True when a refresh was due but GitHub could not be asked.")
+
+
+class ResourceHealthSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="healthy, degraded or exhausted")
+    limit = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    remaining_ratio = serializers.FloatField()
+    threshold = serializers.FloatField()
+    reset = serializers.IntegerField()
+    observed_at = serializers.DateTimeField()
+
+
+class RateLimitHealthSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="healthy, degraded or exhausted")
+    threshold = serializers.FloatField()
+    resources = serializers.DictField(child=ResourceHealthSerializer())
+    detail = serializers.CharField(required=False)
