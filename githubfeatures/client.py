@@ -542,7 +542,7 @@ class GitHubClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.retry_attempts) | stop_after_delay(self.retry_max_total_wait),
             wait=wait_exponential_jitter(
-                initial=self.retry_backoff_initial, max=self.retry_backoff_max, jitter=self.retry_jitter
+                multiplier=self.retry_backoff_initial, max=self.retry_backoff_max, jitter=self.retry_jitter
             ),
             retry=retry_if_exception(lambda exc: _is_transient(method, exc)),
             sleep=self.sleep,

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.fakegithub.fixtures import fake_github  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(os.environ.get("GITHUB_SAMPLES_DIR", ROOT.parent / "shared" / "github-samples"))
 WEBHOOK_SAMPLES = SAMPLES_DIR / "webhooks"

@@ -1,6 +1,6 @@
 """pytest fixtures for the GitHub simulator.
 
-``fake_github`` starts a FakeGitHub on 127.0.0.1 (random port), points
+``fake_github`` (with database access: the client records rate-limit history) starts a FakeGitHub on 127.0.0.1 (random port), points
 GITHUB_API_URL / GITHUB_TOKEN at it (the shared client is rebuilt through the
 setting_changed signal), seeds ``octocat/hello-world`` and stops it after the test.
 """
@@ -13,7 +13,7 @@ FAKE_TOKEN = "ghp_fakeTokenForTheSimulator0123456789ABCD"
 
 
 @pytest.fixture
-def fake_github(settings):
+def fake_github(settings, db):
     from githubfeatures.client import reset_client
 
     fake = FakeGitHub(token=FAKE_TOKEN).start()

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -73,6 +74,7 @@ class RecordedRequest:
     cost: int = 0  # what the request took off the primary rate limit
     resource: str = ""
     fault: str = ""
+    client_port: int = 0  # the client's side of the TCP connection: same port, same pooled connection
 
 
 @dataclass
@@ -141,6 +143,7 @@ class FakeGitHub:
         self.redelivery_status_code = 200
         self.lock = threading.RLock()
         self._ids = {}
+        self._connections = set()
         self._server = None
         self._thread = None
 
@@ -151,15 +154,25 @@ class FakeGitHub:
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakegithub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakegithub", daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self):
+        """Stop listening and cut open keep-alive connections: GitHub is gone."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self.lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self):
         return self.start()
@@ -396,7 +409,7 @@ class FakeGitHub:
 
     # --- Request handling -------------------------------------------------------------------
 
-    def handle(self, method, raw_path, headers, raw_body):
+    def handle(self, method, raw_path, headers, raw_body, client_port=0):
         """(status, headers, body bytes) for one request, or None to drop the connection."""
         parts = urlsplit(raw_path)
         path = parts.path.rstrip("/") or "/"
@@ -410,7 +423,7 @@ class FakeGitHub:
         recorded_headers = {name: value for name, value in headers.items() if name.lower() != "authorization"}
         if auth:
             recorded_headers["Authorization"] = f"{scheme} <redacted>"
-        record = RecordedRequest(method, path, query, recorded_headers, body)
+        record = RecordedRequest(method, path, query, recorded_headers, body, client_port=client_port)
         with self.lock:
             self.requests.append(record)
         request_id = f"{uuid.uuid4().hex[:4].upper()}:{uuid.uuid4().hex[:5].upper()}"
@@ -839,10 +852,23 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     fake = None  # set per server
 
+    def setup(self):
+        super().setup()
+        with self.fake.lock:
+            self.fake._connections.add(self.connection)
+
+    def finish(self):
+        with self.fake.lock:
+            self.fake._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
     def _dispatch(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        result = self.fake.handle(self.command, self.path, self.headers, raw_body)
+        result = self.fake.handle(self.command, self.path, self.headers, raw_body, self.client_address[1])
         if result is None:
             # An injected dropped connection: no answer at all.
             self.close_connection = True
@@ -856,7 +882,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if status not in (204, 304) and self.command != "HEAD":
-            self.wfile.write(payload)
+            try:
+                self.wfile.write(payload)
+            except OSError:
+                # The client gave up (read timeout) before the answer.
+                self.close_connection = True
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _dispatch
 
