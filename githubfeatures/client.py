@@ -596,7 +596,9 @@ class GitHubClient:
         logger.debug("GitHub %s %s -> %s", method, template, status)
         state = ratelimit_services.parse_headers(dict(response.headers.lower_items()), self.clock())
         if state is not None:
-            ratelimit_services.record_state(self.token_hash, state)
+            # GET /rate_limit is history itself (track_now); its headers only update the latest state.
+            history = _rate_limit_resource(template) is not None
+            ratelimit_services.record_state(self.token_hash, state, history=history)
         if response.status_code in RETRY_STATUSES:
             raise _ServerError(response)
         return response

@@ -442,11 +442,6 @@ class FakeGitHub:
             return self._finish(record, 401, {"message": "Bad credentials", "documentation_url": DOCS}, response_headers)
         token_key = token if auth else f"anonymous:{headers.get('X-Forwarded-For', '127.0.0.1')}"
 
-        if path == "/rate_limit" and method == "GET":
-            # Free: GET /rate_limit does not count against the limit.
-            return self._finish(record, 200, self._rate_limit_body(token_key), response_headers,
-                                budget=self._budget(token_key, "core"), resource="core")
-
         resource = "search" if path.startswith("/search/") else "core"
         record.resource = resource
         with self.lock:
@@ -462,6 +457,10 @@ class FakeGitHub:
                 )
             if fault is not None and fault.kind == "status":
                 return self._finish(record, fault.status, {"message": "Server Error"}, response_headers)
+            if path == "/rate_limit" and method == "GET":
+                # Free: GET /rate_limit does not count against the limit.
+                return self._finish(record, 200, self._rate_limit_body(token_key), response_headers,
+                                    budget=budget, resource=resource)
             if budget.remaining <= 0:
                 return self._finish(
                     record, self.primary_status,
