@@ -247,6 +247,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup otherwise opens a new database connection for every
+# task (~4 ms on PostgreSQL); config/celery.py applies CONN_MAX_AGE and health
+# checks around each task instead, as Django does around each request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
 # The receiver publishes on the request path: a dead broker must cost it at
 # most a second or so, the row stays pending and the sweep picks it up.
 CELERY_TASK_PUBLISH_RETRY = False

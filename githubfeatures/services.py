@@ -86,8 +86,21 @@ def upsert_repository(data):
         "github_updated_at": parse_timestamp(data.get("updated_at")),
         "pushed_at": parse_timestamp(data.get("pushed_at")),
     }
+    stored = Repository.objects.filter(github_id=data["id"]).only("github_updated_at", "pushed_at").first()
+    if stored is not None and _not_newer(values, stored, "github_updated_at", "pushed_at"):
+        # Nearly every event repeats the repository; skipping the unchanged
+        # write keeps concurrent workers from queueing on this one row's lock.
+        return stored
     upsert(Repository, {"github_id": data["id"]}, values)
-    return Repository.objects.get(github_id=data["id"])
+    return Repository.objects.only("pk", "full_name").get(github_id=data["id"])
+
+
+def _not_newer(values, stored, *fields):
+    for field in fields:
+        new, old = values.get(field), getattr(stored, field)
+        if new is not None and (old is None or new > old):
+            return False
+    return True
 
 
 def mark_repository_deleted(data):

@@ -264,28 +264,28 @@ def enqueue_event(event_id):
 def claim_event(event_id, now=None):
     """Atomically take an event for processing; None when someone else has it.
 
-    One UPDATE decides, so two workers handed the same event (a redelivered
-    task, a sweep) never process it at the same time. An event stuck in
-    ``processing`` past the timeout belonged to a dead worker and is taken over.
+    One ``UPDATE … RETURNING`` decides and loads the row, so two workers
+    handed the same event (a redelivered task, a sweep) never process it at
+    the same time. An event stuck in ``processing`` past the timeout belonged
+    to a dead worker and is taken over.
     """
     now = now or timezone.now()
     abandoned_before = now - timedelta(seconds=settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS)
-    claimed = (
-        WebhookEvent.objects.filter(pk=event_id)
-        .filter(
-            Q(status=WebhookEvent.Status.PENDING)
-            | Q(status=WebhookEvent.Status.PROCESSING, processing_started_at__lt=abandoned_before)
-        )
-        .update(
-            status=WebhookEvent.Status.PROCESSING,
-            processing_started_at=now,
-            next_attempt_at=None,
-            attempts=F("attempts") + 1,
-        )
+    claimed = WebhookEvent.objects.raw(
+        f"UPDATE {WebhookEvent._meta.db_table} "
+        "SET status = %s, processing_started_at = %s, next_attempt_at = NULL, attempts = attempts + 1 "
+        "WHERE id = %s AND (status = %s OR (status = %s AND processing_started_at < %s)) "
+        "RETURNING *",
+        [
+            WebhookEvent.Status.PROCESSING,
+            now,
+            event_id,
+            WebhookEvent.Status.PENDING,
+            WebhookEvent.Status.PROCESSING,
+            abandoned_before,
+        ],
     )
-    if not claimed:
-        return None
-    return WebhookEvent.objects.get(pk=event_id)
+    return next(iter(claimed), None)
 
 
 def retry_delay(attempts):
