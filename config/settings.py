@@ -7,6 +7,7 @@ Setting DATABASE_URL / REDIS_URL / CELERY_BROKER_URL switches each part to the
 real service. Every knob is an environment variable, parsed by django-environ.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,6 +214,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.strip_optional_trailing_slash",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventStatusEnum": "webhooks.models.WebhookEvent.Status",
         "DeliveryStatusEnum": ["queued", "skipped", "processed", "duplicate"],
@@ -313,6 +319,15 @@ GITHUB_RATE_LIMIT_STATUS_MAX_AGE = env.int("GITHUB_RATE_LIMIT_STATUS_MAX_AGE", d
 GITHUB_RATE_LIMIT_HEALTH_THRESHOLD = env.float("GITHUB_RATE_LIMIT_HEALTH_THRESHOLD", default=0.1)
 GITHUB_RATE_LIMIT_HEALTH_RESOURCES = env.list("GITHUB_RATE_LIMIT_HEALTH_RESOURCES", default=["core"])
 
+# --- Metrics ------------------------------------------------------------------
+# No "<name>_created" series next to every counter: they double the scrape.
+os.environ.setdefault("PROMETHEUS_DISABLE_CREATED_SERIES", "True")
+# Set (with a shared, emptied-at-start folder) to sum metrics over gunicorn
+# workers and Celery processes; gunicorn.conf.py sets it up.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# When set, /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
@@ -320,16 +335,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
         },
     },
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

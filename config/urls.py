@@ -1,6 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+    SpectacularYAMLAPIView,
+)
+
+from . import views
 
 handler400 = "config.exceptions.bad_request"
 handler403 = "config.exceptions.permission_denied"
@@ -8,12 +15,15 @@ handler404 = "config.exceptions.page_not_found"
 handler500 = "config.exceptions.server_error"
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/webhooks/", include("webhooks.urls")),
     path("api/v1/rate-limits/", include("ratelimits.urls")),
     path("api/v1/", include("githubfeatures.urls")),
-    path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
-    path("openapi.yaml", SpectacularAPIView.as_view(), name="schema-yaml"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="schema-yaml"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]

@@ -7,5 +7,6 @@ class GithubfeaturesConfig(AppConfig):
     verbose_name = "GitHub repositories"
 
     def ready(self):
-        # Registers the event handlers with the webhooks registry.
-        from . import handlers  # noqa: F401
+        # Registers the event handlers with the webhooks registry, and the
+        # client's metrics so they are exported from the first scrape.
+        from . import handlers, metrics  # noqa: F401

@@ -94,6 +94,7 @@ def _isolated_state(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.WHITENOISE_USE_FINDERS = True
     cache.clear()
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -50,3 +50,40 @@ def event_list():
 
 def event_detail_list():
     return WebhookEvent.objects.all()
+
+
+class PendingEventsCollector:
+    """Prometheus collector: events waiting for processing, read at scrape time."""
+
+    def collect(self):
+        from django.db import DatabaseError
+        from django.db.models import Count, Min
+        from django.utils import timezone
+        from prometheus_client.core import GaugeMetricFamily
+
+        by_status = GaugeMetricFamily(
+            "webhook_events_by_status", "Stored webhook events not yet done, by status.", labels=["status"]
+        )
+        oldest = GaugeMetricFamily(
+            "webhook_events_oldest_pending_age_seconds", "Age of the oldest pending event (0 when none)."
+        )
+        pending = GaugeMetricFamily("webhook_events_pending", "Events waiting to be processed (queue depth).")
+        waiting = (WebhookEvent.Status.PENDING, WebhookEvent.Status.PROCESSING, WebhookEvent.Status.FAILED)
+        try:
+            counts = dict(
+                WebhookEvent.objects.filter(status__in=waiting)
+                .values_list("status")
+                .annotate(count=Count("id"))
+                .order_by()
+            )
+            first = WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING).aggregate(Min("received_at"))
+        except DatabaseError:
+            return  # the scrape still shows every other metric
+        for status in waiting:
+            by_status.add_metric([status], counts.get(status, 0))
+        pending.add_metric([], counts.get(WebhookEvent.Status.PENDING, 0))
+        age = (timezone.now() - first["received_at__min"]).total_seconds() if first["received_at__min"] else 0
+        oldest.add_metric([], age)
+        yield pending
+        yield by_status
+        yield oldest

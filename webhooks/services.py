@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,11 +11,11 @@ from functools import partial
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import handlers, selectors, signatures
+from . import handlers, metrics, selectors, signatures
 from .models import WebhookConfig, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -132,12 +133,45 @@ def _sanitize(value):
 # --- Receiving -------------------------------------------------------------
 
 
-def receive_delivery(*, body: bytes, content_type: str, headers) -> DeliveryResult:
+def check_content_length(value):
+    """The declared body size, refused before reading when over the cap."""
+    try:
+        length = int(value or 0)
+    except ValueError:
+        raise DeliveryRejected(400, "Invalid Content-Length header.", "malformed")
+    if length > settings.WEBHOOK_MAX_BODY_BYTES:
+        raise DeliveryRejected(
+            413, f"The body exceeds the limit of {settings.WEBHOOK_MAX_BODY_BYTES} bytes.", "too_large"
+        )
+    return length
+
+
+def receive_delivery(*, content_length, read_body, content_type: str, headers) -> DeliveryResult:
     """Verify and store one delivery from GitHub; raise DeliveryRejected when refused.
 
+    ``read_body`` is called only once the declared length is within the cap.
     Storing is the only work done here: processing happens in a task enqueued
     once the row is committed, so GitHub gets its answer in milliseconds.
     """
+    try:
+        check_content_length(content_length)
+        result = _receive_delivery(body=read_body(), content_type=content_type, headers=headers)
+    except DeliveryRejected as rejection:
+        metrics.WEBHOOK_DELIVERIES_REJECTED.labels(rejection.reason).inc()
+        raise
+    except DatabaseError:
+        # Nothing was committed; GitHub records the failure and can redeliver.
+        logger.exception("webhook delivery not stored: database unavailable")
+        metrics.WEBHOOK_DELIVERIES_REJECTED.labels("storage_unavailable").inc()
+        raise DeliveryRejected(503, "Storage is unavailable; the delivery was not stored.", "storage_unavailable")
+    event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
+    metrics.WEBHOOK_EVENTS_RECEIVED.labels(event_label, result.body["status"]).inc()
+    if result.body["status"] == "duplicate":
+        metrics.WEBHOOK_EVENTS_DUPLICATE.labels(event_label).inc()
+    return result
+
+
+def _receive_delivery(*, body, content_type, headers):
     event_name = headers.get("X-GitHub-Event", "")
     delivery_id = headers.get("X-GitHub-Delivery", "")
     if not event_name or not delivery_id:
@@ -305,16 +339,23 @@ def process_event(event_id):
     event = claim_event(event_id)
     if event is None:
         return None
+    event_label = metrics.event_label(event.event)
+    event_handlers = handlers.handlers_for(event.event, event.action)
+    started = time.perf_counter()
     try:
         with transaction.atomic():
-            for handler in handlers.handlers_for(event.event, event.action):
+            for handler in event_handlers:
                 handler(event)
             WebhookEvent.objects.filter(pk=event.pk).update(
                 status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), last_error=""
             )
     except Exception as exc:
+        final = event.attempts >= settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS
+        metrics.WEBHOOK_EVENTS_FAILED.labels(event_label, str(final).lower()).inc()
+        if event_handlers:
+            metrics.REPOSITORY_SYNC.labels(event_label, "error").inc()
         error = "".join(traceback.format_exception(exc, limit=-5))[-4000:]
-        if event.attempts >= settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS:
+        if final:
             WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, last_error=error)
             logger.error(
                 "webhook event failed for good",
@@ -332,6 +373,12 @@ def process_event(event_id):
             extra={"delivery_id": event.delivery_id, "event": event.event, "attempts": event.attempts},
         )
         return delay
+    duration = time.perf_counter() - started
+    metrics.WEBHOOK_EVENTS_PROCESSED.labels(event_label, metrics.action_label(event.event, event.action)).inc()
+    metrics.WEBHOOK_PROCESSING_DURATION.labels(event_label).observe(duration)
+    if event_handlers:
+        metrics.REPOSITORY_SYNC.labels(event_label, "applied").inc()
+        metrics.REPOSITORY_SYNC_DURATION.labels(event_label).observe(duration)
     return None
 
 

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.db import DatabaseError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, viewsets
@@ -60,25 +58,16 @@ class GitHubWebhookView(APIView):
     )
     def post(self, request):
         try:
-            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return Response({"detail": "Invalid Content-Length header."}, status=400)
-        if content_length > settings.WEBHOOK_MAX_BODY_BYTES:
-            return Response(
-                {"detail": f"The body exceeds the limit of {settings.WEBHOOK_MAX_BODY_BYTES} bytes."}, status=413
-            )
-        # HttpRequest.read(), not .body: .body applies DATA_UPLOAD_MAX_MEMORY_SIZE
-        # (2.5 MB), which real pushes exceed; our own cap was checked above.
-        body = request._request.read()
-        try:
             result = services.receive_delivery(
-                body=body, content_type=request.META.get("CONTENT_TYPE", ""), headers=request.headers
+                content_length=request.META.get("CONTENT_LENGTH"),
+                # HttpRequest.read(), not .body: .body applies DATA_UPLOAD_MAX_MEMORY_SIZE
+                # (2.5 MB), which real pushes exceed; the service applies our own cap.
+                read_body=request._request.read,
+                content_type=request.META.get("CONTENT_TYPE", ""),
+                headers=request.headers,
             )
         except services.DeliveryRejected as rejection:
             return Response({"detail": rejection.detail}, status=rejection.status_code)
-        except DatabaseError:
-            # Nothing was committed; GitHub records the failure and can redeliver.
-            return Response({"detail": "Storage is unavailable; the delivery was not stored."}, status=503)
         return Response(result.body, status=result.status_code)
 
 

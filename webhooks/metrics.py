@@ -1,0 +1,100 @@
+"""Prometheus metrics of webhook intake and processing.
+
+Labels are bounded: event names outside GitHub's known list count as
+"other", actions are only kept for known events, and rejection reasons are a
+fixed set. Delivery ids, repositories and secrets never become labels.
+"""
+
+import re
+
+from prometheus_client import Counter, Histogram
+
+from .constants import GITHUB_EVENTS
+
+OTHER = "other"
+RECEIVED_STATUSES = ("queued", "skipped", "processed", "duplicate")
+REJECTION_REASONS = (
+    "bad_signature",
+    "no_secret",
+    "missing_header",
+    "malformed",
+    "too_large",
+    "unsupported_media_type",
+    "storage_unavailable",
+)
+# Events with handlers, plus ping: their series exist from the first scrape.
+INITIAL_EVENTS = ("push", "pull_request", "issues", "label", "repository", "ping")
+_ACTION_RE = re.compile(r"[a-z_]{1,40}")
+
+WEBHOOK_EVENTS_RECEIVED = Counter(
+    "webhook_events_received_total",
+    "Verified deliveries answered by the receiver, by event and outcome (queued, skipped, processed, duplicate).",
+    ["event", "status"],
+)
+WEBHOOK_DELIVERIES_REJECTED = Counter(
+    "webhook_deliveries_rejected_total",
+    "Deliveries refused and not stored, by reason.",
+    ["reason"],
+)
+WEBHOOK_EVENTS_DUPLICATE = Counter(
+    "webhook_events_duplicate_total",
+    "Redeliveries of an already stored X-GitHub-Delivery.",
+    ["event"],
+)
+WEBHOOK_EVENTS_PROCESSED = Counter(
+    "webhook_events_processed_total",
+    "Events processed successfully, by event and action.",
+    ["event", "action"],
+)
+WEBHOOK_EVENTS_FAILED = Counter(
+    "webhook_events_failed_total",
+    "Processing attempts that raised, by event and whether the event is now failed for good.",
+    ["event", "final"],
+)
+WEBHOOK_PROCESSING_DURATION = Histogram(
+    "webhook_processing_duration_seconds",
+    "Time to run an event's handlers and mark it processed.",
+    ["event"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)
+REPOSITORY_SYNC = Counter(
+    "repository_sync_total",
+    "Events applied to repository state by a handler, by event and result.",
+    ["event", "result"],
+)
+REPOSITORY_SYNC_DURATION = Histogram(
+    "repository_sync_duration_seconds",
+    "Time spent in the handlers that update repository state.",
+    ["event"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
+
+def event_label(event):
+    return event if event in GITHUB_EVENTS else OTHER
+
+
+def action_label(event, action):
+    if event not in GITHUB_EVENTS or not action:
+        return ""
+    return action if _ACTION_RE.fullmatch(action) else OTHER
+
+
+def initialise():
+    """Create the known series at zero, so dashboards see 0 rather than no data."""
+    for reason in REJECTION_REASONS:
+        WEBHOOK_DELIVERIES_REJECTED.labels(reason)
+    for event in INITIAL_EVENTS:
+        for status in RECEIVED_STATUSES:
+            WEBHOOK_EVENTS_RECEIVED.labels(event, status)
+        WEBHOOK_EVENTS_DUPLICATE.labels(event)
+        WEBHOOK_EVENTS_PROCESSED.labels(event, "")
+        WEBHOOK_EVENTS_FAILED.labels(event, "false")
+        WEBHOOK_EVENTS_FAILED.labels(event, "true")
+        WEBHOOK_PROCESSING_DURATION.labels(event)
+        REPOSITORY_SYNC.labels(event, "applied")
+        REPOSITORY_SYNC.labels(event, "error")
+        REPOSITORY_SYNC_DURATION.labels(event)
+
+
+initialise()
