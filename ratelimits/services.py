@@ -10,7 +10,6 @@ not one per API call.
 
 import hashlib
 import logging
-import math
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -257,6 +256,3 @@ def refresh_if_older(max_age, client=None, now=None):
         record_state(client.token_hash, state)
     return cached_states(client.token_hash), True
 
-
-def seconds_until(timestamp, now):
-    return max(0, math.ceil(timestamp - now))
