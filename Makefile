@@ -33,6 +33,17 @@ check: $(STAMP)
 test: check
 	SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## serve: production-style locally: migrate, collect static files, then gunicorn + a Celery worker + beat
+## (needs DATABASE_URL, REDIS_URL and SECRET_KEY; see the README)
+serve: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	export PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/prometheus-multiproc}; \
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --loglevel=INFO & \
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=/tmp/ghsvc-celerybeat-schedule & \
+	$(BIN)/gunicorn -c gunicorn.conf.py
+
 ## worker / beat: Celery processes for a real deployment (needs CELERY_BROKER_URL or REDIS_URL)
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel=INFO

@@ -107,9 +107,13 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # Fail fast when PostgreSQL is unreachable instead of hanging a worker.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
 else:
-    # SQLite: wait for the writer lock instead of failing with "database is locked".
+    # SQLite (embedded): take the write lock when a transaction starts and wait
+    # for it, instead of failing with "database is locked" under concurrency;
+    # WAL lets readers proceed while one process writes.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -276,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.prune_events",
         "schedule": 3600.0,
     },
+    "track-rate-limits": {
+        "task": "ratelimits.tasks.track_rate_limits",
+        "schedule": 300.0,
+    },
 }
 
 # --- GitHub API client --------------------------------------------------------
@@ -325,11 +333,14 @@ os.environ.setdefault("PROMETHEUS_DISABLE_CREATED_SERIES", "True")
 # Set (with a shared, emptied-at-start folder) to sum metrics over gunicorn
 # workers and Celery processes; gunicorn.conf.py sets it up.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    # Any process (manage.py, celery) writes its metric files there.
+    os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
 # When set, /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Logging ----------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,

@@ -3,11 +3,13 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+# max_retries=None: the attempt limit is WEBHOOK_PROCESSING_MAX_ATTEMPTS, kept
+# on the event row (it survives worker restarts and sweeps), not Celery's.
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def process_event(self, event_id):
     retry_in = services.process_event(event_id)
     if retry_in is not None:
-        raise self.retry(countdown=retry_in, max_retries=None)
+        raise self.retry(countdown=retry_in)
 
 
 @shared_task(ignore_result=True)
