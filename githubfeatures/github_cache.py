@@ -213,16 +213,24 @@ def _index_key(owner, repo, key, timeout):
     set(index_key, index, timeout)
 
 
-def invalidate_repository(owner, repo):
-    """Drop every cached entry of one repository; returns how many were deleted."""
+def invalidate_repository(owner, repo, resources=None):
+    """Drop one repository's cached entries (only ``resources`` when given); returns how many."""
     prefix = repository_prefix(owner, repo)
+    prefixes = [prefix + f"{resource}:" for resource in resources] if resources else [prefix]
     if supports_patterns():
-        pattern = _GLOB_SPECIALS.sub(r"\\\1", prefix) + "*"
-        return int(_call("delete", "delete_pattern", pattern, default=0) or 0)
+        return sum(
+            int(_call("delete", "delete_pattern", _GLOB_SPECIALS.sub(r"\\\1", wanted) + "*", default=0) or 0)
+            for wanted in prefixes
+        )
     index_key = prefix + "_index"
     index = get(index_key)
     if index is None:
         return 0
-    deleted = sum(1 for key in index["keys"] if delete(key))
-    delete(index_key)
+    doomed = [key for key in index["keys"] if key.startswith(tuple(prefixes))]
+    deleted = sum(1 for key in doomed if delete(key))
+    kept = [key for key in index["keys"] if key not in doomed]
+    if kept:
+        set(index_key, {"keys": kept}, settings.GITHUB_CACHE_STALE_TTL)
+    else:
+        delete(index_key)
     return deleted

@@ -1,5 +1,9 @@
 """Webhook handlers that turn events into repository state (registered at app load)."""
 
+from functools import partial
+
+from django.db import transaction
+
 from webhooks.handlers import on
 
 from . import services
@@ -53,3 +57,16 @@ def handle_repository(event):
         services.mark_repository_deleted(event.payload.get("repository"))
     else:
         _repository(event)
+
+
+@on(*services.EVENT_CACHE_RESOURCES)
+def invalidate_cached_reads(event):
+    """GitHub told us something changed: drop the cached reads it makes outdated.
+
+    After the processing transaction commits, so a reader never re-caches
+    what the event is about to change.
+    """
+    owner, _, repo = event.repository_full_name.partition("/")
+    resources = services.cache_resources_for(event.event, event.payload)
+    if owner and repo and resources:
+        transaction.on_commit(partial(services.invalidate_cache, owner, repo, resources))

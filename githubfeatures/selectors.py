@@ -20,3 +20,23 @@ def issues_of(repository, *, state=None, include_deleted=False):
 def pushes_of(repository, *, ref=None):
     queryset = Push.objects.filter(repository=repository).prefetch_related("commits").order_by("-received_at", "-id")
     return queryset.filter(ref=ref) if ref else queryset
+
+
+# --- Reads from GitHub, through the one cached client ---------------------------
+
+GITHUB_READS = {
+    "info": "/repos/{owner}/{repo}",
+    "pulls": "/repos/{owner}/{repo}/pulls",
+    "issues": "/repos/{owner}/{repo}/issues",
+    "labels": "/repos/{owner}/{repo}/labels",
+    "workflows": "/repos/{owner}/{repo}/actions/workflows",
+}
+
+
+def github_read(owner, repo, resource, params=None):
+    """A cached GitHub read (a ``CachedResponse``: body, headers, ``cache`` HIT/MISS/REVALIDATED/STALE)."""
+    from .client import get_client
+
+    return get_client().cached_get(
+        GITHUB_READS[resource], resource=resource, params=params, owner=owner, repo=repo
+    )

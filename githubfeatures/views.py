@@ -1,9 +1,34 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from urllib.parse import urlsplit
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from . import selectors
-from .serializers import IssueSerializer, PullRequestSerializer, PushSerializer, RepositorySerializer
+from . import selectors, services
+from .errors import GitHubErrorsMixin, InvalidRepositoryName
+from .names import is_valid_repository
+from .serializers import (
+    CacheInvalidatedSerializer,
+    GitHubErrorSerializer,
+    IssueSerializer,
+    IssuesQuerySerializer,
+    LabelCreateSerializer,
+    LabelUpdateSerializer,
+    PageQuerySerializer,
+    PullRequestSerializer,
+    PullsQuerySerializer,
+    PushSerializer,
+    RepositorySerializer,
+    RepositorySettingsSerializer,
+)
+
+
+class EmptyQuerySerializer(drf_serializers.Serializer):
+    pass
 
 STATE_PARAMETER = OpenApiParameter("state", str, enum=["open", "closed"])
 
@@ -42,3 +67,147 @@ class RepositoryViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def pushes(self, request, pk=None):
         return self._page(selectors.pushes_of(self.get_object(), ref=request.query_params.get("ref")), PushSerializer)
+
+
+# --- The GitHub features API: /api/v1/github/{owner}/{repo}/... -------------------
+
+
+def _link_to_us(request, github_url):
+    """A GitHub pagination URL, as the same page of our own endpoint."""
+    query = urlsplit(github_url).query
+    return request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
+
+
+def github_response(request, result):
+    """GitHub's body as GitHub returned it, with X-Cache and a Link to our own URLs."""
+    headers = {"X-Cache": result.cache}
+    if result.links:
+        headers["Link"] = ", ".join(f'<{_link_to_us(request, url)}>; rel="{rel}"' for rel, url in result.links.items())
+    if result.etag:
+        headers["ETag"] = result.etag
+    return Response(result.body, status=result.status, headers=headers)
+
+
+REPOSITORY_PARAMETERS = [
+    OpenApiParameter("owner", str, OpenApiParameter.PATH),
+    OpenApiParameter("repo", str, OpenApiParameter.PATH),
+]
+CACHE_HEADER = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="GitHub's JSON body as GitHub returned it. Header X-Cache: HIT, MISS, REVALIDATED or STALE; "
+    "Link rewritten to this API when GitHub paginates.",
+)
+ERROR_RESPONSES = {status: GitHubErrorSerializer for status in (400, 403, 404, 422, 429, 502, 504)}
+
+
+class GitHubRepositoryView(GitHubErrorsMixin, APIView):
+    """Base of the features API: validates owner/repo before anything goes upstream."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not is_valid_repository(kwargs["owner"], kwargs["repo"]):
+            raise InvalidRepositoryName()
+
+    def query(self, serializer_class):
+        serializer = serializer_class(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def body(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def _cached_read_view(resource, query_serializer, summary):
+    class CachedReadView(GitHubRepositoryView):
+        @extend_schema(
+            summary=summary,
+            parameters=[*REPOSITORY_PARAMETERS, query_serializer],
+            responses={200: CACHE_HEADER, **ERROR_RESPONSES},
+            tags=["github"],
+        )
+        def get(self, request, owner, repo):
+            params = self.query(query_serializer)
+            return github_response(request, selectors.github_read(owner, repo, resource, params))
+
+    CachedReadView.__name__ = f"{resource.title()}View"
+    CachedReadView.__qualname__ = CachedReadView.__name__
+    return CachedReadView
+
+
+InfoView = _cached_read_view("info", EmptyQuerySerializer, "Repository information (cached)")
+PullsView = _cached_read_view("pulls", PullsQuerySerializer, "Pull requests (cached)")
+IssuesView = _cached_read_view("issues", IssuesQuerySerializer, "Issues (cached)")
+WorkflowsView = _cached_read_view("workflows", PageQuerySerializer, "Actions workflows (cached)")
+
+
+class LabelsView(GitHubRepositoryView):
+    @extend_schema(
+        summary="Labels (cached)",
+        parameters=[*REPOSITORY_PARAMETERS, PageQuerySerializer],
+        responses={200: CACHE_HEADER, **ERROR_RESPONSES},
+        tags=["github"],
+    )
+    def get(self, request, owner, repo):
+        return github_response(request, selectors.github_read(owner, repo, "labels", self.query(PageQuerySerializer)))
+
+    @extend_schema(
+        summary="Create a label",
+        parameters=REPOSITORY_PARAMETERS,
+        request=LabelCreateSerializer,
+        responses={201: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        tags=["github"],
+    )
+    def post(self, request, owner, repo):
+        result = services.create_label(owner, repo, **self.body(LabelCreateSerializer))
+        return Response(result.body, status=201)
+
+
+class LabelView(GitHubRepositoryView):
+    @extend_schema(
+        summary="Update a label (name URL-encoded: spaces, emoji and '/' work)",
+        parameters=[*REPOSITORY_PARAMETERS, OpenApiParameter("name", str, OpenApiParameter.PATH)],
+        request=LabelUpdateSerializer,
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        tags=["github"],
+    )
+    def patch(self, request, owner, repo, name):
+        result = services.update_label(owner, repo, name, self.body(LabelUpdateSerializer))
+        return Response(result.body, status=200)
+
+    @extend_schema(
+        summary="Delete a label",
+        parameters=[*REPOSITORY_PARAMETERS, OpenApiParameter("name", str, OpenApiParameter.PATH)],
+        request=None,
+        responses={204: None, **ERROR_RESPONSES},
+        tags=["github"],
+    )
+    def delete(self, request, owner, repo, name):
+        services.delete_label(owner, repo, name)
+        return Response(status=204)
+
+
+class SettingsView(GitHubRepositoryView):
+    @extend_schema(
+        summary="Change repository settings (allow-listed fields only)",
+        parameters=REPOSITORY_PARAMETERS,
+        request=RepositorySettingsSerializer,
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        tags=["github"],
+    )
+    def patch(self, request, owner, repo):
+        result = services.update_repository_settings(owner, repo, self.body(RepositorySettingsSerializer))
+        return Response(result.body, status=200)
+
+
+class CacheInvalidateView(GitHubRepositoryView):
+    @extend_schema(
+        summary="Drop every cached GitHub read of the repository",
+        parameters=REPOSITORY_PARAMETERS,
+        request=None,
+        responses={200: CacheInvalidatedSerializer, 400: GitHubErrorSerializer},
+        tags=["github"],
+    )
+    def post(self, request, owner, repo):
+        return Response({"deleted": services.invalidate_cache(owner, repo)})

@@ -1,20 +1,14 @@
-import re
-
 from rest_framework import serializers
+
+from githubfeatures.names import is_valid_owner, is_valid_repository
 
 from . import services
 from .constants import GITHUB_EVENTS, WILDCARD_EVENT
 from .models import WebhookConfig, WebhookEvent
 
-# GitHub's rules: owner names are alphanumerics and single hyphens (max 39),
-# repository names alphanumerics, '-', '_' and '.' (max 100).
-OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
-REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
-
-
 def validate_repository_name(value):
-    owner, _, name = value.partition("/")
-    if not OWNER_RE.fullmatch(owner) or (_ and (not REPO_NAME_RE.fullmatch(name) or name in (".", ".."))):
+    owner, slash, name = value.partition("/")
+    if not (is_valid_repository(owner, name) if slash else is_valid_owner(owner)):
         raise serializers.ValidationError("Expected 'owner/name' or 'owner' with GitHub's allowed characters.")
     return value
 

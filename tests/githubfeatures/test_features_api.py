@@ -1,0 +1,260 @@
+"""The features API over real HTTP to the GitHub simulator: /api/v1/github/{owner}/{repo}/..."""
+
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from tests.conftest import TEST_SECRET, post_delivery, sample_json
+from webhooks.models import WebhookEvent
+
+BASE = "/api/v1/github/octocat/hello-world"
+REPO_PATH = "/repos/octocat/hello-world"
+
+
+@pytest.fixture
+def api(staff_client, fake_github):
+    return staff_client
+
+
+def upstream(fake_github, path, method="GET"):
+    return len(fake_github.requests_to(path, method))
+
+
+@pytest.mark.parametrize(
+    "endpoint, path, kind",
+    [
+        ("info", REPO_PATH, dict),
+        ("pulls", f"{REPO_PATH}/pulls", list),
+        ("issues", f"{REPO_PATH}/issues", list),
+        ("labels", f"{REPO_PATH}/labels", list),
+        ("workflows", f"{REPO_PATH}/actions/workflows", dict),
+    ],
+)
+def test_cached_reads_miss_then_hit(api, fake_github, endpoint, path, kind):
+    first = api.get(f"{BASE}/{endpoint}")
+    second = api.get(f"{BASE}/{endpoint}")
+    assert first.status_code == second.status_code == 200
+    assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
+    assert isinstance(first.json(), kind)  # GitHub's body as GitHub returned it
+    assert first.json() == second.json()
+    assert upstream(fake_github, path) == 1
+
+
+def test_info_is_githubs_repository_object(api):
+    body = api.get(f"{BASE}/info").json()
+    assert body["full_name"] == "octocat/hello-world"
+    assert "owner" in body and "default_branch" in body
+
+
+def test_expired_entry_is_revalidated_with_a_free_304(api, fake_github, settings):
+    settings.GITHUB_CACHE_TTL_INFO = 0
+    assert api.get(f"{BASE}/info")["X-Cache"] == "MISS"
+    second = api.get(f"{BASE}/info")
+    assert second["X-Cache"] == "REVALIDATED"
+    assert second.status_code == 200 and second.json()["full_name"] == "octocat/hello-world"
+    last = fake_github.requests_to(REPO_PATH)[-1]
+    assert last.status == 304 and last.cost == 0
+
+
+def test_query_parameters_are_passed_and_validated(api, fake_github):
+    response = api.get(f"{BASE}/pulls", {"state": "all", "per_page": 2, "sort": "updated", "direction": "asc"})
+    assert response.status_code == 200
+    sent = fake_github.requests_to(f"{REPO_PATH}/pulls")[-1]
+    assert sent.query == {"state": "all", "per_page": "2", "sort": "updated", "direction": "asc"}
+    for bad in ({"per_page": 101}, {"state": "weird"}, {"page": 0}, {"direction": "up"}):
+        answer = api.get(f"{BASE}/pulls", bad)
+        assert answer.status_code == 400, bad
+        assert "detail" in answer.json()
+    assert api.get(f"{BASE}/issues", {"since": "yesterday"}).status_code == 400
+    ok = api.get(f"{BASE}/issues", {"since": "2020-01-01T00:00:00Z", "labels": "bug", "assignee": "*"})
+    assert ok.status_code == 200
+
+
+def test_pagination_link_is_rewritten_to_our_urls(api, fake_github):
+    response = api.get(f"{BASE}/issues", {"per_page": 2})
+    links = response["Link"]
+    assert "testserver/api/v1/github/octocat/hello-world/issues?" in links
+    assert fake_github.url not in links
+    next_url = links.split(";")[0].strip("<>")
+    page_two = api.get(urlsplit(next_url).path, dict(parse_qs(urlsplit(next_url).query)))
+    assert page_two.status_code == 200
+    assert [i["number"] for i in page_two.json()] != [i["number"] for i in response.json()]
+
+
+def test_labels_create_update_delete_with_awkward_names(api, fake_github):
+    for name in ["needs review", "🐛 bug", "area/api", "100% done?"]:
+        created = api.post(f"{BASE}/labels", {"name": name, "color": "f29513", "description": "d"}, format="json")
+        assert created.status_code == 201, created.json()
+        assert created.json()["name"] == name
+        encoded = quote(name, safe="")
+        updated = api.patch(f"{BASE}/labels/{encoded}", {"new_name": name + " x", "color": "00ff00"}, format="json")
+        assert updated.status_code == 200, updated.json()
+        assert updated.json()["name"] == name + " x"
+        assert fake_github.requests_to(f"{REPO_PATH}/labels/{encoded}", "PATCH"), name
+        deleted = api.delete(f"{BASE}/labels/{quote(name + ' x', safe='')}")
+        assert deleted.status_code == 204
+    names = [label["name"] for label in api.get(f"{BASE}/labels").json()]
+    assert not any(name.startswith(("needs review", "🐛", "area/", "100%")) for name in names)
+
+
+@pytest.mark.parametrize("color", ["#f29513", "f2951", "zzzzzz", "f29513ff", ""])
+def test_label_color_must_be_six_hex_digits(api, fake_github, color):
+    response = api.post(f"{BASE}/labels", {"name": "x", "color": color}, format="json")
+    assert response.status_code == 400
+    assert "color" in response.json()["detail"]
+    assert not fake_github.requests_to(f"{REPO_PATH}/labels", "POST")
+
+
+def test_write_invalidates_the_cached_lists(api, fake_github):
+    assert api.get(f"{BASE}/labels")["X-Cache"] == "MISS"
+    assert api.get(f"{BASE}/issues")["X-Cache"] == "MISS"
+    api.post(f"{BASE}/labels", {"name": "fresh", "color": "aaaaaa"}, format="json")
+    labels = api.get(f"{BASE}/labels")
+    assert labels["X-Cache"] == "MISS"
+    assert "fresh" in [label["name"] for label in labels.json()]
+    assert api.get(f"{BASE}/issues")["X-Cache"] == "MISS"
+
+
+def test_settings_allow_list(api, fake_github):
+    response = api.patch(f"{BASE}/settings", {"description": "New words", "has_wiki": False}, format="json")
+    assert response.status_code == 200
+    assert response.json()["description"] == "New words"
+    assert fake_github.requests_to(REPO_PATH, "PATCH")[-1].body == {"description": "New words", "has_wiki": False}
+    info = api.get(f"{BASE}/info")
+    assert info["X-Cache"] == "MISS" and info.json()["description"] == "New words"
+
+    for body in ({"name": "renamed"}, {"description": "ok", "security_and_analysis": {}}):
+        refused = api.patch(f"{BASE}/settings", body, format="json")
+        assert refused.status_code == 400
+        field = (set(body) - {"description"}).pop()
+        assert field in refused.json()["detail"]
+    assert api.patch(f"{BASE}/settings", {}, format="json").status_code == 400
+    assert api.patch(f"{BASE}/settings", {"visibility": "secret"}, format="json").status_code == 400
+    assert len(fake_github.requests_to(REPO_PATH, "PATCH")) == 1
+
+
+def test_cache_invalidate_endpoint(api, fake_github):
+    for endpoint in ("info", "pulls", "labels"):
+        api.get(f"{BASE}/{endpoint}")
+    response = api.post(f"{BASE}/cache/invalidate")
+    assert response.status_code == 200
+    assert response.json() == {"deleted": 3}
+    assert api.get(f"{BASE}/info")["X-Cache"] == "MISS"
+    assert api.post(f"{BASE}/cache/invalidate").json() == {"deleted": 1}
+
+
+@pytest.mark.parametrize("owner, repo", [("-bad", "x"), ("a" * 40, "x"), ("ok", ".."), ("ok", "bad%20name"), ("o_o", "x")])
+def test_invalid_names_never_reach_github(api, fake_github, owner, repo):
+    response = api.get(f"/api/v1/github/{owner}/{repo}/info")
+    assert response.status_code == 400
+    assert "detail" in response.json()
+    assert fake_github.stats()["requests"] == 0
+
+
+def test_github_404_is_404(api, fake_github):
+    response = api.get("/api/v1/github/octocat/no-such-repo/info")
+    assert response.status_code == 404
+    assert response.json()["github_status"] == 404
+    assert api.delete(f"{BASE}/labels/not-there").status_code == 404
+
+
+def test_github_422_is_422_with_errors(api, fake_github):
+    api.post(f"{BASE}/labels", {"name": "dup", "color": "aaaaaa"}, format="json")
+    response = api.post(f"{BASE}/labels", {"name": "dup", "color": "aaaaaa"}, format="json")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["github_status"] == 422
+    assert body["errors"] and body["errors"][0]["code"] == "already_exists"
+
+
+def test_rate_limited_is_429_with_retry_after(api, fake_github, settings):
+    settings.GITHUB_MAX_RATE_LIMIT_WAIT = 0
+    fake_github.set_rate_limit(remaining=0, reset_in=120)
+    response = api.get(f"{BASE}/pulls")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 121
+    assert response.json()["detail"].startswith("GitHub's primary rate limit")
+
+
+def test_github_5xx_after_retries_is_502_and_timeout_is_504(api, fake_github, settings):
+    settings.GITHUB_RETRY_ATTEMPTS = 2
+    fake_github.fail_next(2, status=502)
+    response = api.get(f"{BASE}/info")
+    assert response.status_code == 502
+    assert response.json()["github_status"] == 502
+    settings.GITHUB_READ_TIMEOUT = 0.2
+    fake_github.slow_next(5, delay=1.0)
+    timeout = api.get(f"{BASE}/pulls")
+    assert timeout.status_code == 504
+
+
+def test_stale_entry_is_served_when_github_fails(api, fake_github, settings):
+    settings.GITHUB_CACHE_TTL_PULLS = 0
+    settings.GITHUB_RETRY_ATTEMPTS = 1
+    assert api.get(f"{BASE}/pulls")["X-Cache"] == "MISS"
+    fake_github.fail_next(3, status=503)
+    stale = api.get(f"{BASE}/pulls")
+    assert stale.status_code == 200
+    assert stale["X-Cache"] == "STALE"
+
+
+def test_our_token_rejected_is_502_for_the_operator(api, fake_github, settings):
+    settings.GITHUB_TOKEN = "ghp_not_the_right_token"
+    response = api.get(f"{BASE}/info")
+    assert response.status_code == 502
+    assert "GITHUB_TOKEN" in response.json()["detail"]
+    assert "ghp_not_the_right_token" not in response.content.decode()
+
+
+def test_github_403_permission_is_403(api, fake_github):
+    fake_github.fail_next(1, status=403, path=f"{REPO_PATH}/labels")
+    response = api.post(f"{BASE}/labels", {"name": "x", "color": "aaaaaa"}, format="json")
+    assert response.status_code == 403
+
+
+def test_features_api_is_staff_only(plain_user_client, client, fake_github):
+    assert plain_user_client.get(f"{BASE}/info").status_code == 403
+    assert client.get(f"{BASE}/info").status_code in (401, 403)
+    assert fake_github.stats()["requests"] == 0
+
+
+@pytest.mark.parametrize(
+    "event, sample, endpoint, fresh",
+    [
+        ("pull_request", "pull_request/opened.payload.json", "pulls", True),
+        ("pull_request", "pull_request/opened.payload.json", "issues", True),
+        ("issues", "issues/opened.payload.json", "issues", True),
+        ("issues", "issues/opened.payload.json", "labels", False),
+        ("label", "label/created.payload.json", "labels", True),
+        ("repository", "repository/edited.payload.json", "info", True),
+        ("push", "push/with-new-branch.payload.json", "info", True),
+        ("workflow_run", "workflow_run/completed.payload.json", "workflows", False),
+    ],
+)
+def test_webhook_event_invalidates_what_it_changes(
+    api, fake_github, settings, client, django_capture_on_commit_callbacks, event, sample, endpoint, fresh
+):
+    """A signed delivery about the repository: the next read is fresh from GitHub."""
+    payload = sample_json(sample)
+    payload["repository"]["full_name"] = "octocat/hello-world"
+    settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
+    assert api.get(f"{BASE}/{endpoint}")["X-Cache"] == "MISS"
+    assert api.get(f"{BASE}/{endpoint}")["X-Cache"] == "HIT"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_delivery(client, event, payload)
+    assert response.status_code == 202
+    assert WebhookEvent.objects.get().status == "processed"
+    assert api.get(f"{BASE}/{endpoint}")["X-Cache"] == ("MISS" if fresh else "HIT")
+
+
+def test_push_touching_workflows_invalidates_workflows(api, fake_github, settings, client, django_capture_on_commit_callbacks):
+    payload = sample_json("push/with-new-branch.payload.json")
+    payload["repository"]["full_name"] = "octocat/hello-world"
+    payload["commits"][0]["added"] = [".github/workflows/ci.yml"]
+    settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
+    api.get(f"{BASE}/workflows")
+    assert api.get(f"{BASE}/workflows")["X-Cache"] == "HIT"
+    with django_capture_on_commit_callbacks(execute=True):
+        post_delivery(client, "push", payload)
+    assert api.get(f"{BASE}/workflows")["X-Cache"] == "MISS"
