@@ -114,7 +114,9 @@ def _integer(value):
     """A bigint from a header or JSON value, or None when it is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit():
+    # isdigit() alone accepts "²" and other non-ASCII digits that int() refuses,
+    # and int() refuses over 4300 digits; a bigint has at most 19.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
         value = int(value)
     return value if isinstance(value, int) and 0 <= value <= _MAX_BIGINT else None
 
