@@ -2,7 +2,6 @@ from urllib.parse import urlsplit
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers as drf_serializers
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -25,10 +24,6 @@ from .serializers import (
     RepositorySerializer,
     RepositorySettingsSerializer,
 )
-
-
-class EmptyQuerySerializer(drf_serializers.Serializer):
-    pass
 
 STATE_PARAMETER = OpenApiParameter("state", str, enum=["open", "closed"])
 
@@ -123,12 +118,12 @@ def _cached_read_view(resource, query_serializer, summary):
     class CachedReadView(GitHubRepositoryView):
         @extend_schema(
             summary=summary,
-            parameters=[*REPOSITORY_PARAMETERS, query_serializer],
+            parameters=[*REPOSITORY_PARAMETERS, *([query_serializer] if query_serializer else [])],
             responses={200: CACHE_HEADER, **ERROR_RESPONSES},
             tags=["github"],
         )
         def get(self, request, owner, repo):
-            params = self.query(query_serializer)
+            params = self.query(query_serializer) if query_serializer else None
             return github_response(request, selectors.github_read(owner, repo, resource, params))
 
     CachedReadView.__name__ = f"{resource.title()}View"
@@ -136,7 +131,7 @@ def _cached_read_view(resource, query_serializer, summary):
     return CachedReadView
 
 
-InfoView = _cached_read_view("info", EmptyQuerySerializer, "Repository information (cached)")
+InfoView = _cached_read_view("info", None, "Repository information (cached)")
 PullsView = _cached_read_view("pulls", PullsQuerySerializer, "Pull requests (cached)")
 IssuesView = _cached_read_view("issues", IssuesQuerySerializer, "Issues (cached)")
 WorkflowsView = _cached_read_view("workflows", PageQuerySerializer, "Actions workflows (cached)")

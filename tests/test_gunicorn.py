@@ -103,9 +103,9 @@ def test_metrics_are_summed_over_all_gunicorn_workers(gunicorn_server):
     assert sum(per_worker) == deliveries
 
     # Production settings under gunicorn: static files served, JSON errors.
-    docs = requests.get(f"{base}/docs", timeout=5)
-    assert docs.status_code == 200
-    stylesheet = re.search(r'href="(/static/[^"]+\.css)"', docs.text).group(1)
+    login = requests.get(f"{base}/admin/login/", timeout=5)
+    assert login.status_code == 200
+    stylesheet = re.search(r'href="(/static/[^"]+\.css)"', login.text).group(1)
     assert requests.get(f"{base}{stylesheet}", timeout=5).status_code == 200
     missing = requests.get(f"{base}/api/v1/nope", timeout=5)
     assert missing.status_code == 404 and json.loads(missing.text) == {"detail": "Not found."}

@@ -195,7 +195,8 @@ def test_json_log_format_carries_request_and_delivery_ids(settings):
     assert (line["request_id"], line["delivery_id"], line["event"]) == ("r-1", "d-1", "push")
 
 
-def test_openapi_schema_is_valid_and_documents_every_endpoint(client):
+def test_openapi_schema_is_valid_and_documents_every_endpoint(staff_client):
+    client = staff_client
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
@@ -204,13 +205,23 @@ def test_openapi_schema_is_valid_and_documents_every_endpoint(client):
     receiver = paths["/api/v1/webhooks/github"]["post"]
     assert {p["name"] for p in receiver["parameters"]} >= {"X-GitHub-Event", "X-GitHub-Delivery", "X-Hub-Signature-256"}
     assert {"202", "400", "401", "413", "415"} <= set(receiver["responses"])
-    for path in ["/api/v1/webhooks/configs", "/api/v1/webhooks/events/{id}/reprocess", "/api/v1/repositories"]:
+    for path in [
+        "/api/v1/webhooks/configs",
+        "/api/v1/webhooks/events/{id}/reprocess",
+        "/api/v1/webhooks/configs/{id}/sync",
+        "/api/v1/repositories",
+        "/api/v1/github/{owner}/{repo}/pulls",
+        "/api/v1/github/{owner}/{repo}/labels/{name}",
+        "/api/v1/rate-limits/health",
+    ]:
         assert path in paths
     assert client.get("/openapi.yaml").status_code == 200
 
 
 @pytest.mark.parametrize("path, marker", [("/docs", "swagger-ui"), ("/redoc", "redoc")])
-def test_docs_pages_load_with_local_assets(client, path, marker):
+def test_docs_pages_load_with_local_assets(client, staff_user, path, marker):
+    assert client.get(path).status_code in (401, 403)  # staff only, like the API
+    client.force_login(staff_user)
     response = client.get(path)
     assert response.status_code == 200
     html = response.content.decode()

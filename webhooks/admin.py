@@ -1,7 +1,10 @@
 import json
 
+from datetime import timedelta
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.crypto import get_random_string
 
@@ -49,6 +52,26 @@ class WebhookConfigAdmin(admin.ModelAdmin):
     list_filter = ["active", "content_type"]
     search_fields = ["repository"]
     readonly_fields = ["last_delivery_at", "created_at", "updated_at"]
+    actions = ["sync_on_github", "redeliver_failed"]
+
+    @admin.action(description="Create/update on GitHub")
+    def sync_on_github(self, request, queryset):
+        self._for_each(request, queryset, "synced", services.sync_hook)
+
+    @admin.action(description="Redeliver failed deliveries (last 24 h)")
+    def redeliver_failed(self, request, queryset):
+        since = timezone.now() - timedelta(hours=24)
+        self._for_each(request, queryset, "checked", lambda config: services.redeliver_failed(config, since))
+
+    def _for_each(self, request, queryset, verb, operation):
+        for config in queryset:
+            try:
+                result = operation(config)
+            except Exception as exc:  # shown to staff, one config at a time
+                self.message_user(request, f"{config}: {exc.__class__.__name__}: {exc}", messages.ERROR)
+                continue
+            detail = f" ({result})" if result not in (None, True, False) else ""
+            self.message_user(request, f"{config}: {verb}{detail}.", messages.SUCCESS)
 
     @admin.display(description="events")
     def event_list(self, config):

@@ -57,6 +57,10 @@ WEBHOOK_PROCESSING_DURATION = Histogram(
     ["event"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
 )
+WEBHOOK_REDELIVERIES_REQUESTED = Counter(
+    "webhook_redeliveries_requested_total",
+    "Failed deliveries GitHub was asked to redeliver (redeliver_failed).",
+)
 REPOSITORY_SYNC = Counter(
     "repository_sync_total",
     "Events applied to repository state by a handler, by event and result.",

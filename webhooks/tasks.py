@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from . import services
 
@@ -20,3 +24,11 @@ def sweep_pending_events():
 @shared_task(ignore_result=True)
 def prune_events():
     return services.prune_events()
+
+
+@shared_task(ignore_result=True)
+def redeliver_failed_deliveries():
+    """Hourly: GitHub keeps failed deliveries 3 days and never retries them itself."""
+    since = timezone.now() - timedelta(hours=settings.WEBHOOK_REDELIVER_LOOKBACK_HOURS)
+    reports = services.redeliver_failed_for_all(since)
+    return {repository: report.redelivered for repository, report in reports.items()}

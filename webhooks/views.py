@@ -5,6 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from githubfeatures.errors import GitHubErrorsMixin
+
 from . import selectors, services
 from .filters import WebhookEventFilter
 from .models import WebhookConfig, WebhookEvent
@@ -71,11 +73,35 @@ class GitHubWebhookView(APIView):
         return Response(result.body, status=result.status_code)
 
 
-class WebhookConfigViewSet(viewsets.ModelViewSet):
+class WebhookConfigViewSet(GitHubErrorsMixin, viewsets.ModelViewSet):
     queryset = WebhookConfig.objects.all()
     serializer_class = WebhookConfigSerializer
     filterset_fields = ["active", "content_type"]
     search_fields = ["repository"]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.OrganizationHookUnsupported):
+            return Response(
+                {"detail": "Organization-level configs are not managed on GitHub by this service."}, status=400
+            )
+        if isinstance(exc, services.HookNotSynced):
+            return Response({"detail": "This config has no GitHub hook yet: POST …/sync first."}, status=409)
+        return super().handle_exception(exc)
+
+    @extend_schema(request=None, responses={200: WebhookConfigSerializer, 201: WebhookConfigSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        """Create this config's hook on GitHub (201), or update it when hook_id is set (200)."""
+        config = self.get_object()
+        created = services.sync_hook(config)
+        return Response(self.get_serializer(config).data, status=201 if created else 200)
+
+    @extend_schema(request=None, responses={202: ErrorSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def ping(self, request, pk=None):
+        """Ask GitHub to send this hook a ping delivery."""
+        services.ping_hook(self.get_object())
+        return Response({"detail": "GitHub was asked to send a ping."}, status=202)
 
 
 class WebhookEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
