@@ -1,0 +1,364 @@
+"""Benchmark: webhook ingest and cached reads under gunicorn, against the ceilings of the stack.
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--connections 16 64]
+
+Needs wrk (``apt-get install wrk``), PostgreSQL and Redis on this machine; it
+installs nothing. Everything is on 127.0.0.1:
+
+- a database of its own, ``ghsvc_ingest`` (dropped and re-created, on the server
+  of ``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/postgres``),
+  and Redis database 5 (``BENCH_REDIS_URL``; flushed before and after: it must be ours);
+- gunicorn with the product's gunicorn.conf.py and production settings (DEBUG
+  off, the multiprocess metrics on, INFO logs to a file), plus the reference
+  routes of ``bench.reference`` (never part of the product);
+- the GitHub simulator (tests/fakegithub) behind the cached read.
+
+For each connection count, in the same run and under the same gunicorn:
+a trivial view (200), a minimal receiver (HMAC, JSON, one INSERT into a plain
+table) and the full receiver, all three driven with the same signed real
+deliveries from ../shared/github-samples/webhooks/ by the same wrk script;
+then the full receiver with 10% redeliveries; then the cached read
+``GET /api/v1/github/{owner}/{repo}/pulls`` (token, X-Cache: HIT) against a
+view returning a 20 KB value from django-redis. After every run the rows
+stored are counted and compared with what the generator saw answered.
+No Celery worker runs: this measures intake; events stay pending in the outbox.
+"""
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = Path(os.environ.get("GITHUB_SAMPLES_DIR", ROOT.parent / "shared" / "github-samples")) / "webhooks"
+WRK_DIR = ROOT / "bench" / "wrk"
+DATABASE_NAME = "ghsvc_ingest"
+SECRET = "bench-ingest-webhook-secret-not-secret"
+GITHUB_TOKEN = "ghp_benchIngestTokenNotSecret0123456789"
+MINIMAL_TABLE = "bench_minimal_delivery"
+OWNER, REPO = "octocat", "hello-world"
+
+server_url = urlsplit(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+DATABASE_URL = urlunsplit(server_url._replace(path=f"/{DATABASE_NAME}"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+# This process uses the same settings as the server: the ORM for set-up and counts.
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="bench.reference.settings",
+    DATABASE_URL=DATABASE_URL,
+    REDIS_URL=REDIS_URL,
+    CELERY_BROKER_URL=REDIS_URL,
+    SECRET_KEY="bench-ingest-only-not-secret",
+    DEBUG="0",
+    GITHUB_WEBHOOK_SECRET=SECRET,
+    GITHUB_TOKEN=GITHUB_TOKEN,
+    GITHUB_CACHE_TTL_PULLS="3600",
+    LOG_LEVEL=os.environ.get("LOG_LEVEL", "INFO"),
+)
+sys.path.insert(0, str(ROOT))
+
+
+def fail(message):
+    print(f"bench/ingest.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_database():
+    import psycopg
+
+    with psycopg.connect(urlunsplit(server_url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
+
+
+def drop_database():
+    import psycopg
+
+    with psycopg.connect(urlunsplit(server_url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
+
+
+def write_manifest(folder):
+    """Sign every real sample once (ping excluded: it is answered 200, not queued)."""
+    lines = []
+    for path in sorted(SAMPLES.glob("*/*.json")):
+        event = path.parent.name
+        if event == "ping":
+            continue
+        body = path.read_bytes()
+        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        lines.append(f"{event}\t{signature}\t{path}")
+    manifest = folder / "deliveries.tsv"
+    manifest.write_text("\n".join(lines) + "\n")
+    return manifest, len(lines)
+
+
+def set_up_django():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", "--no-input", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {MINIMAL_TABLE} (id bigserial PRIMARY KEY, delivery_id text NOT NULL, payload jsonb NOT NULL)"
+        )
+
+
+def create_configs():
+    """One config per repository of the samples, as a real installation would have."""
+    from webhooks.models import WebhookConfig
+
+    names = set()
+    for path in SAMPLES.glob("*/*.json"):
+        repository = json.loads(path.read_bytes()).get("repository")
+        if isinstance(repository, dict) and repository.get("full_name"):
+            names.add(repository["full_name"])
+    for name in sorted(names):
+        WebhookConfig.objects.create(repository=name, url="https://bench.example.test/hook", secret=SECRET)
+    return len(names)
+
+
+def staff_token():
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import ApiToken
+
+    user = get_user_model().objects.create_user("bench", password="bench-only-pw-123456", is_staff=True)
+    return ApiToken.objects.issue(user, name="bench")[1]
+
+
+def count_rows(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), count(DISTINCT delivery_id) FROM {table}")
+        return cursor.fetchone()
+
+
+def start_gunicorn(folder, port):
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESS_LOG": "-",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(folder / "static"),
+    }
+    (folder / "static").mkdir(exist_ok=True)
+    log = open(folder / "gunicorn.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    import requests
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            fail(f"gunicorn exited; see {folder / 'gunicorn.log'}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    stop(process)
+    fail("gunicorn did not start within 30 s")
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wrk(url, script, args, *, connections, seconds):
+    """Run wrk; return the BENCH summary the script prints (statuses, window, latencies)."""
+    command = [
+        "wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds + 3}s", "--timeout", "10s",
+        "-s", str(script), url, "--", *[str(arg) for arg in args],
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    for line in result.stdout.splitlines():
+        if line.startswith("BENCH "):
+            summary = json.loads(line[len("BENCH "):])
+            codes = {key: value for key, value in summary["statuses"].items() if key.isdigit()}
+            summary["answered"] = sum(codes.values())
+            summary["2xx"] = sum(value for key, value in codes.items() if key.startswith("2"))
+            summary["non_2xx"] = summary["answered"] - summary["2xx"]
+            summary["rate"] = summary["answered"] / summary["window"] if summary["window"] else 0.0
+            return summary
+    fail(f"wrk printed no summary:\n{result.stdout}\n{result.stderr}")
+
+
+def run_deliveries(base, path, manifest, *, connections, seconds, tag, table=None, redeliver_every=0, warmup=2):
+    """Warm up, then measure; ``rows``/``unique`` are what the measured run stored in ``table``."""
+    url = base + path
+    wrk(url, WRK_DIR / "deliveries.lua", [manifest, warmup, f"{tag}-warmup"], connections=connections, seconds=warmup)
+    before = count_rows(table) if table else (0, 0)
+    result = wrk(
+        url, WRK_DIR / "deliveries.lua", [manifest, seconds, tag, redeliver_every],
+        connections=connections, seconds=seconds,
+    )
+    after = count_rows(table) if table else (0, 0)
+    return dict(result, rows=after[0] - before[0], unique=after[1] - before[1])
+
+
+def run_reads(base, path, *, connections, seconds, token="", warmup=2):
+    wrk(base + path, WRK_DIR / "reads.lua", [warmup, token], connections=connections, seconds=warmup)
+    return wrk(base + path, WRK_DIR / "reads.lua", [seconds, token], connections=connections, seconds=seconds)
+
+
+def flush_redis():
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per run (plus 2 s warm-up)")
+    parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--keep", action="store_true", help="keep the database and the log folder")
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        fail("wrk is not installed (Debian/Ubuntu: apt-get install wrk); nothing was started.")
+    if not SAMPLES.is_dir():
+        fail(f"GitHub samples not found at {SAMPLES} (set GITHUB_SAMPLES_DIR)")
+    folder = Path(tempfile.mkdtemp(prefix="ghsvc-ingest-"))
+    manifest, samples = write_manifest(folder)
+    recreate_database()
+    flush_redis()
+    set_up_django()
+    configs = create_configs()
+    token = staff_token()
+
+    from tests.fakegithub import FakeGitHub
+
+    fake = FakeGitHub(token=GITHUB_TOKEN, rate_limit=1_000_000).start()
+    fake.add_repo(OWNER, REPO, pulls=1)  # one pull request: a body of about 17 KB
+    os.environ["GITHUB_API_URL"] = fake.url
+    port = free_port()
+    server = start_gunicorn(folder, port)
+    base = f"http://127.0.0.1:{port}"
+    print(f"gunicorn on {base} (log {folder / 'gunicorn.log'}); {samples} signed samples, {configs} configs; "
+          f"{args.seconds} s per run + 2 s warm-up, wrk -t2", flush=True)
+    results = []
+    try:
+        from django.core.cache import cache
+
+        import requests
+
+        from bench.reference.views import CACHED_VALUE_KEY
+
+        pulls_url = f"/api/v1/github/{OWNER}/{REPO}/pulls"
+        first = requests.get(base + pulls_url, headers={"Authorization": f"Token {token}"}, timeout=10)
+        if first.status_code != 200:
+            fail(f"GET {pulls_url} answered {first.status_code}: {first.text[:300]}")
+        pulls_size = len(first.content)
+        # The minimal cache view's value: as large as the pulls body, at least 20 KB.
+        cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, pulls_size // 1000)), None)
+
+        for connections in args.connections:
+            for name, path, table in [
+                ("trivial view", "/bench/trivial", None),
+                ("minimal receiver", "/bench/minimal-receiver", MINIMAL_TABLE),
+                ("full receiver", "/api/v1/webhooks/github", "webhook_events"),
+            ]:
+                tag = f"c{connections}-{path.strip('/').replace('/', '-')}"
+                result = run_deliveries(
+                    base, path, manifest, connections=connections, seconds=args.seconds, tag=tag, table=table
+                )
+                results.append(dict(result, name=name, connections=connections, kind="ingest"))
+                report(results[-1])
+        result = run_deliveries(
+            base, "/api/v1/webhooks/github", manifest, connections=args.connections[0], seconds=args.seconds,
+            tag="redeliveries", table="webhook_events", redeliver_every=10,
+        )
+        results.append(dict(result, name="full receiver, 10% redeliveries", connections=args.connections[0],
+                            kind="ingest"))
+        report(results[-1])
+
+        for connections in args.connections:
+            for name, path, key in [
+                ("minimal cache view", "/bench/cached-value", ""),
+                ("cached read (pulls)", pulls_url, token),
+            ]:
+                result = run_reads(base, path, connections=connections, seconds=args.seconds, token=key)
+                results.append(dict(result, name=name, connections=connections, kind="read"))
+                report(results[-1])
+        print()
+        print_tables(results, pulls_size)
+    finally:
+        stop(server)
+        fake.stop()
+        from django.db import connections as db_connections
+
+        db_connections.close_all()
+        flush_redis()
+        if not args.keep:
+            drop_database()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(result):
+    codes = {key: value for key, value in result["statuses"].items()}
+    print(f"  {result['name']:<34} c={result['connections']:<3} {result['rate']:8.0f}/s  "
+          f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  {codes}"
+          + (f"  rows {result['rows']}" if "rows" in result else ""), flush=True)
+
+
+def print_tables(results, pulls_size):
+    def find(kind_name, connections):
+        return next(r for r in results if r["name"] == kind_name and r["connections"] == connections)
+
+    print("| run | connections | requests/s | p50 ms | p99 ms | × minimal receiver | × trivial view "
+          "| 2xx answered | non-2xx | rows stored (distinct delivery ids) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for result in results:
+        if result["kind"] != "ingest":
+            continue
+        minimal = find("minimal receiver", result["connections"])
+        trivial = find("trivial view", result["connections"])
+        rows = "–" if result["name"] == "trivial view" else f"{result['rows']:,} ({result['unique']:,} ids)"
+        print(f"| {result['name']} | {result['connections']} | {result['rate']:,.0f} | {result['p50_ms']:.1f} "
+              f"| {result['p99_ms']:.1f} | {result['rate'] / minimal['rate']:.2f} | {result['rate'] / trivial['rate']:.2f} "
+              f"| {result['2xx']:,} | {result['non_2xx']} | {rows} |")
+    print()
+    print(f"| run | connections | requests/s | p50 ms | p99 ms | × minimal cache view | X-Cache HIT | non-2xx |  "
+          f"(pulls body {pulls_size:,} bytes)")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for result in results:
+        if result["kind"] != "read":
+            continue
+        minimal = find("minimal cache view", result["connections"])
+        hits = result["statuses"].get("x-cache-HIT", "–")
+        print(f"| {result['name']} | {result['connections']} | {result['rate']:,.0f} | {result['p50_ms']:.1f} "
+              f"| {result['p99_ms']:.1f} | {result['rate'] / minimal['rate']:.2f} | {hits} | {result['non_2xx']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from config.urls import handler400, handler403, handler404, handler500, urlpatterns as product_urlpatterns  # noqa: F401
+
+from . import views
+
+urlpatterns = [
+    path("bench/trivial", views.trivial),
+    path("bench/minimal-receiver", views.minimal_receiver),
+    path("bench/cached-value", views.cached_value),
+    *product_urlpatterns,
+]
