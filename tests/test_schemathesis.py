@@ -6,6 +6,8 @@ WSGI application, with GitHub played by the simulator. Checks: no server
 error, documented status codes, content types, headers and response bodies.
 """
 
+import os
+
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
@@ -26,23 +28,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def wsgi_in_test_transaction():
-    """What Django's test client does: keep the test's connection (and its transaction)
-    open across requests instead of closing it at each request's end."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def api_schema(staff_client, fake_github, wsgi_in_test_transaction, webhook_config):
+def api_schema(staff_client, fake_github, webhook_config):
     response = staff_client.get("/openapi.json")
     assert response.status_code == 200
     schema = schemathesis.openapi.from_dict(response.json())
     schema.app = application
-    return schema
+    # What Django's test client does around each request (and undoes after it, so this
+    # comes after the schema's fetch): keep the test's connection and its transaction
+    # open instead of closing it at each request's end.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schema
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 SCHEMA_DEFECTS = (
@@ -89,6 +87,15 @@ def report(failures):
     return "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
 
 
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+OFFSET_DEFECT = (
+    "webhooks/filters.py and ratelimits history: a datetime filter with a UTC offset Python accepts but "
+    "PostgreSQL does not (beyond ±15:59, e.g. -18:32) reaches the query: DataError 'time zone displacement out of "
+    "range' -> 500; normalise filter datetimes to UTC (or refuse such offsets with 400)"
+)
+
+
+@pytest.mark.xfail(POSTGRES, strict=True, reason=OFFSET_DEFECT)
 def test_no_operation_answers_a_server_error(api_schema, staff_token):
     failures = failures_of(api_schema, staff_token, [not_a_server_error], max_examples=25)
     assert not failures, report(failures)
@@ -98,3 +105,19 @@ def test_no_operation_answers_a_server_error(api_schema, staff_token):
 def test_every_answer_matches_the_schema(api_schema, staff_token):
     failures = failures_of(api_schema, staff_token, CONFORMANCE, max_examples=12)
     assert not failures, report(failures)
+
+
+
+@pytest.mark.xfail(POSTGRES, strict=True, reason=OFFSET_DEFECT)
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/api/v1/webhooks/events", "received_after"),
+        ("/api/v1/webhooks/events", "received_before"),
+        ("/api/v1/rate-limits/history", "observed_after"),
+        ("/api/v1/rate-limits/history", "observed_before"),
+    ],
+)
+def test_datetime_filters_with_far_out_utc_offsets_never_500(staff_client, path, name):
+    response = staff_client.get(path, {name: "2024-06-22T03:31:43-18:32"})
+    assert response.status_code in (200, 400)
