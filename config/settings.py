@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.strip_optional_trailing_slash",
+        "config.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventStatusEnum": "webhooks.models.WebhookEvent.Status",

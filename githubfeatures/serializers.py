@@ -134,11 +134,5 @@ class RepositorySettingsSerializer(serializers.Serializer):
         return data
 
 
-class GitHubErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    github_status = serializers.IntegerField(allow_null=True)
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
-
-
 class CacheInvalidatedSerializer(serializers.Serializer):
     deleted = serializers.IntegerField()

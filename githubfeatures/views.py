@@ -7,12 +7,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.serializers import ErrorSerializer
+
 from . import selectors, services
 from .errors import GitHubErrorsMixin, InvalidRepositoryName
 from .names import is_valid_repository
 from .serializers import (
     CacheInvalidatedSerializer,
-    GitHubErrorSerializer,
     IssueSerializer,
     IssuesQuerySerializer,
     LabelCreateSerializer,
@@ -92,7 +93,7 @@ CACHE_HEADER = OpenApiResponse(
     description="GitHub's JSON body as GitHub returned it. Header X-Cache: HIT, MISS, REVALIDATED or STALE; "
     "Link rewritten to this API when GitHub paginates.",
 )
-ERROR_RESPONSES = {status: GitHubErrorSerializer for status in (400, 403, 404, 422, 429, 502, 504)}
+ERROR_RESPONSES = {status: ErrorSerializer for status in (400, 403, 404, 422, 429, 502, 504)}
 
 
 class GitHubRepositoryView(GitHubErrorsMixin, APIView):
@@ -201,7 +202,7 @@ class CacheInvalidateView(GitHubRepositoryView):
         summary="Drop every cached GitHub read of the repository",
         parameters=REPOSITORY_PARAMETERS,
         request=None,
-        responses={200: CacheInvalidatedSerializer, 400: GitHubErrorSerializer},
+        responses={200: CacheInvalidatedSerializer, 400: ErrorSerializer},
         tags=["github"],
     )
     def post(self, request, owner, repo):

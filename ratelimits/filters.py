@@ -1,11 +1,13 @@
 import django_filters
 
+from config.filters import UTCDateTimeFilter
+
 from .models import GitHubRateLimit
 
 
 class GitHubRateLimitFilter(django_filters.FilterSet):
-    observed_after = django_filters.IsoDateTimeFilter(field_name="observed_at", lookup_expr="gte")
-    observed_before = django_filters.IsoDateTimeFilter(field_name="observed_at", lookup_expr="lt")
+    observed_after = UTCDateTimeFilter(field_name="observed_at", lookup_expr="gte")
+    observed_before = UTCDateTimeFilter(field_name="observed_at", lookup_expr="lt")
 
     class Meta:
         model = GitHubRateLimit

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from githubfeatures.client import GitHubError, GitHubTimeout, GitHubUnavailable, RateLimited, get_client
-from webhooks.serializers import ErrorSerializer
+from config.serializers import ErrorSerializer
 
 from . import selectors, services
 from .filters import GitHubRateLimitFilter

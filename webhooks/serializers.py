@@ -103,7 +103,3 @@ class DeliveryAcceptedSerializer(serializers.Serializer):
     delivery_id = serializers.CharField()
     event = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=["queued", "skipped", "processed", "duplicate"])
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()

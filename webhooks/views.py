@@ -10,9 +10,10 @@ from githubfeatures.errors import GitHubErrorsMixin
 from . import selectors, services
 from .filters import WebhookEventFilter
 from .models import WebhookConfig, WebhookEvent
+from config.serializers import ErrorSerializer
+
 from .serializers import (
     DeliveryAcceptedSerializer,
-    ErrorSerializer,
     WebhookConfigSerializer,
     WebhookEventDetailSerializer,
     WebhookEventSerializer,

@@ -1,0 +1,14 @@
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer of the API: a human ``detail``, and what else applies."""
+
+    detail = serializers.CharField()
+    errors = serializers.JSONField(
+        required=False, help_text="Validation: field -> messages. From GitHub (422): GitHub's errors list."
+    )
+    github_status = serializers.IntegerField(
+        required=False, allow_null=True, help_text="What GitHub answered, when the error came from GitHub."
+    )
+    documentation_url = serializers.CharField(required=False)
