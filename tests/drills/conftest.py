@@ -155,14 +155,16 @@ class TcpLink:
 
     def cut(self):
         listener, self.listener = self.listener, None
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in progress (Linux); close() alone does not
         listener.close()
         with self.lock:
             for sock in list(self.sockets):
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    sock.close()
-                except OSError:
-                    pass
+                # shutdown() first: close() alone leaves the connection up while a pump thread is in recv().
+                for step in (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close):
+                    try:
+                        step()
+                    except OSError:
+                        pass
             self.sockets.clear()
 
     def _accept(self, listener):
