@@ -57,3 +57,36 @@ def test_event_of_a_killed_worker_is_processed_once_after_the_restart(
     assert services.process_event(event.pk) is None
     event.refresh_from_db()
     assert event.attempts == 2 and Issue.objects.count() == 1
+
+
+@pytest.mark.skipif(not os.environ.get("RUN_DRILLS"), reason="long drill: run by `make drills` (RUN_DRILLS=1)")
+def test_a_backlog_survives_repeated_worker_kills(client, settings, tmp_path, webhook_config, private_redis,
+                                                  real_broker, workers):
+    """300 events; the worker is SIGKILLed three times while draining them; all end processed, none twice."""
+    settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS = TIMEOUTS["WEBHOOK_PROCESSING_TIMEOUT_SECONDS"]
+    settings.WEBHOOK_SWEEP_MIN_AGE_SECONDS = 0
+    (tmp_path / "stalled").write_text("no stall in this drill")
+    real_broker(private_redis.url)
+    samples = [("issues", "issues/opened.payload.json"), ("pull_request", "pull_request/opened.payload.json"),
+               ("issues", "issues/edited.payload.json"), ("star", "star/created.payload.json")]
+    for number in range(300):
+        event, sample = samples[number % len(samples)]
+        assert post_delivery(client, event, sample_bytes(sample)).status_code == 202
+
+    def processed_count():
+        return WebhookEvent.objects.filter(status="processed").count()
+
+    for target in (60, 140, 220):
+        worker = workers.start(private_redis.url, app_module="tests.drills.celery_app", DRILL_DIR=tmp_path, **TIMEOUTS)
+        assert wait_until(lambda: processed_count() >= target, timeout=120)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    workers.start(private_redis.url, app_module="tests.drills.celery_app", DRILL_DIR=tmp_path, **TIMEOUTS)
+
+    def all_processed():
+        services.sweep_pending_events()
+        return processed_count() == 300
+
+    assert wait_until(all_processed, timeout=180, every=1.0)
+    assert not WebhookEvent.objects.exclude(status="processed").exists()
+    assert Issue.objects.count() == 1  # one issue, opened then edited, however often it was replayed
