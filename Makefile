@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check serve worker beat bench-processing clean
+.PHONY: run test check serve worker beat bench-processing clean drills bench-ingest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,11 @@ beat: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+## drills: every fault drill, the long ones too (needs DATABASE_URL=postgres://..., REDIS_URL, redis-server)
+drills: $(STAMP)
+	RUN_DRILLS=1 SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/python -m pytest tests/drills $(PYTEST_ARGS)
+
+## bench-ingest: receiver and cached-read benchmark under gunicorn with wrk (needs wrk, PostgreSQL, Redis)
+bench-ingest: $(STAMP)
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
