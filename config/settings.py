@@ -250,6 +250,14 @@ WEBHOOK_PROCESSING_RETRY_BACKOFF_MAX = env.int("WEBHOOK_PROCESSING_RETRY_BACKOFF
 WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS", default=300)
 # A pending event younger than this is left to the task already enqueued for it.
 WEBHOOK_SWEEP_MIN_AGE_SECONDS = env.int("WEBHOOK_SWEEP_MIN_AGE_SECONDS", default=60)
+# Ids per Celery task when the receiver's relay or the sweep enqueues events.
+WEBHOOK_ENQUEUE_BATCH_SIZE = env.int("WEBHOOK_ENQUEUE_BATCH_SIZE", default=20)
+# Configs are read from the database at most this often per process (saves a
+# query per delivery); a change made through the admin or API applies at once
+# in the process that made it, elsewhere within this many seconds.
+WEBHOOK_CONFIG_CACHE_SECONDS = env.float("WEBHOOK_CONFIG_CACHE_SECONDS", default=5.0)
+# A config's last_delivery_at is written at most this often per process.
+WEBHOOK_LAST_DELIVERY_RESOLUTION_SECONDS = env.float("WEBHOOK_LAST_DELIVERY_RESOLUTION_SECONDS", default=1.0)
 # The hourly redelivery task looks this far back (GitHub keeps deliveries 3 days).
 WEBHOOK_REDELIVER_LOOKBACK_HOURS = env.int("WEBHOOK_REDELIVER_LOOKBACK_HOURS", default=24)
 
@@ -275,6 +283,8 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Publishing to a dead broker fails at once instead of retrying for seconds.
+    "max_retries": 0,
     "socket_connect_timeout": 1.0,
     "socket_timeout": 2.0,
     # acks_late tasks survive a worker crash; redelivered after this many seconds.

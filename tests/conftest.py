@@ -87,7 +87,10 @@ def _isolated_state(settings):
     from django.core.cache import cache
 
     from config.celery import app
+    from webhooks.selectors import config_cache
 
+    # Rolled-back tests send no post_delete: forget configs of earlier tests.
+    config_cache.clear()
     settings.GITHUB_WEBHOOK_SECRET = ""
     # Production uses WhiteNoise's manifest storage, which needs collectstatic first.
     settings.STORAGES = {

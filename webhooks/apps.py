@@ -7,5 +7,12 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         # Creates the metric series at zero before the first delivery.
         from . import metrics  # noqa: F401
+        from .models import WebhookConfig
+        from .selectors import config_cache
+
+        post_save.connect(config_cache.clear, sender=WebhookConfig, dispatch_uid="webhook-config-cache")
+        post_delete.connect(config_cache.clear, sender=WebhookConfig, dispatch_uid="webhook-config-cache-delete")

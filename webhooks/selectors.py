@@ -1,7 +1,40 @@
+import threading
+import time
+
 from django.conf import settings
-from django.db.models import Q
 
 from .models import WebhookConfig, WebhookEvent
+
+
+class _ConfigCache:
+    """Every config, indexed for the receiver, reloaded at most every WEBHOOK_CONFIG_CACHE_SECONDS.
+
+    Saves a query on every delivery. Saving or deleting a config clears it in
+    the process that did so (signals in apps.py); other processes catch up
+    within the TTL, and a rotated secret stays valid meanwhile.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loaded_at = None
+        self.by_hook_id = {}
+        self.by_repository = {}
+
+    def clear(self, **kwargs):
+        self._loaded_at = None
+
+    def get(self):
+        now = time.monotonic()
+        if self._loaded_at is None or now - self._loaded_at >= settings.WEBHOOK_CONFIG_CACHE_SECONDS:
+            with self._lock:
+                configs = list(WebhookConfig.objects.all())
+                self.by_hook_id = {config.hook_id: config for config in configs if config.hook_id is not None}
+                self.by_repository = {config.repository.lower(): config for config in configs}
+                self._loaded_at = now
+        return self
+
+
+config_cache = _ConfigCache()
 
 
 def find_config_for_delivery(*, hook_id=None, repository_full_name="", owner=""):
@@ -10,24 +43,12 @@ def find_config_for_delivery(*, hook_id=None, repository_full_name="", owner="")
     GitHub's hook id names the hook exactly; otherwise the repository's own
     config; otherwise the organization-level config of its owner.
     """
-    query = Q()
-    if hook_id is not None:
-        query |= Q(hook_id=hook_id)
-    if repository_full_name:
-        query |= Q(repository__iexact=repository_full_name)
-    if owner:
-        query |= Q(repository__iexact=owner)
-    if not query:
-        return None
-    candidates = list(WebhookConfig.objects.filter(query)[:3])
-    if hook_id is not None:
-        for config in candidates:
-            if config.hook_id == hook_id:
-                return config
-    for wanted in (repository_full_name, owner):
-        for config in candidates:
-            if wanted and config.repository.lower() == wanted.lower():
-                return config
+    configs = config_cache.get()
+    if hook_id is not None and hook_id in configs.by_hook_id:
+        return configs.by_hook_id[hook_id]
+    for name in (repository_full_name, owner):
+        if name and name.lower() in configs.by_repository:
+            return configs.by_repository[name.lower()]
     return None
 
 

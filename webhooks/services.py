@@ -5,13 +5,14 @@ import logging
 import re
 import time
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -58,6 +59,11 @@ class DeliveryResult:
 
 def parse_payload(body: bytes, content_type: str) -> dict:
     """The JSON object GitHub sent, from a JSON or a form-encoded body."""
+    return _parse_payload(body, content_type)[0]
+
+
+def _parse_payload(body, content_type):
+    """(payload, its JSON text as received, or None when that is not UTF-8 text)."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type == "application/json":
         raw_json = body
@@ -85,7 +91,12 @@ def parse_payload(body: bytes, content_type: str) -> dict:
         raise DeliveryRejected(
             400, f"The payload is nested deeper than {settings.WEBHOOK_MAX_JSON_DEPTH} levels.", "malformed"
         )
-    return payload
+    if isinstance(raw_json, bytes):
+        try:
+            raw_json = raw_json.decode("utf-8")
+        except UnicodeDecodeError:  # valid JSON in UTF-16/32: store it re-encoded
+            raw_json = None
+    return payload, raw_json
 
 
 def _depth_exceeds(value, limit):
@@ -187,7 +198,7 @@ def _receive_delivery(*, body, content_type, headers):
     if not signatures.is_well_formed(signature):
         raise DeliveryRejected(401, "Missing or malformed X-Hub-Signature-256 header.", "bad_signature")
 
-    payload = parse_payload(body, content_type)
+    payload, payload_text = _parse_payload(body, content_type)
 
     repository_full_name = _text(payload, "repository", "full_name", max_length=140)
     owner = (
@@ -231,15 +242,13 @@ def _receive_delivery(*, body, content_type, headers):
         processed_at=now if status == WebhookEvent.Status.PROCESSED else None,
         config=config,
     )
-    if not _insert_once(event):
+    if not _insert_once(event, payload_text):
         return DeliveryResult(200, {"delivery_id": delivery_id, "status": "duplicate"})
-
+    if event.status == WebhookEvent.Status.PENDING:
+        # Right away in autocommit; after the commit inside an outer transaction.
+        transaction.on_commit(partial(enqueue_event, event.pk))
     if config is not None:
-        # Outside the insert's transaction: concurrent deliveries of one hook
-        # must not queue behind each other on the config row's lock.
-        WebhookConfig.objects.filter(pk=config.pk).filter(
-            Q(last_delivery_at__isnull=True) | Q(last_delivery_at__lt=now)
-        ).update(last_delivery_at=now)
+        _touch_last_delivery(config, now)
 
     logger.info(
         "webhook delivery stored",
@@ -257,42 +266,101 @@ def _receive_delivery(*, body, content_type, headers):
     )
 
 
-def _insert_once(event):
+def _insert_once(event, payload_text=None):
     """Insert the event; False when its delivery id is already stored.
 
-    The unique constraint decides, not a prior SELECT, so two copies of one
-    delivery racing each other still end as one row and two answers.
+    One ``INSERT … ON CONFLICT (delivery_id) DO NOTHING RETURNING id`` in
+    autocommit: the unique constraint decides, not a prior SELECT, so two
+    copies of one delivery racing each other still end as one row and two
+    answers, and no transaction is opened around a single statement.
+    ``payload_text`` is the JSON as received: the database parses it, rather
+    than Python encoding the payload it has just decoded.
     """
     for attempt in range(2):
         try:
-            with transaction.atomic():
-                event.save(force_insert=True)
-                if event.status == WebhookEvent.Status.PENDING:
-                    transaction.on_commit(partial(enqueue_event, event.pk))
-            return True
-        except IntegrityError:
-            if WebhookEvent.objects.filter(delivery_id=event.delivery_id).exists():
-                return False
-            raise
+            event.pk = _insert_or_nothing(event, {"payload": payload_text} if payload_text is not None else {})
+            return event.pk is not None
         except DataError:
             # PostgreSQL refuses NUL and lone surrogates in text and jsonb;
             # store the delivery with those characters replaced rather than lose it.
             if attempt:
                 raise
-            event.pk = None
-            for field in ("payload", "headers", "action", "repository_full_name", "sender_login", "delivery_id"):
+            for field in ("payload", "headers", "action", "repository_full_name", "sender_login"):
                 setattr(event, field, _sanitize(getattr(event, field)))
-    return True
+            payload_text = None
+    return False
+
+
+def _insert_or_nothing(instance, raw_values):
+    """INSERT … ON CONFLICT DO NOTHING; the new pk, or None. ``raw_values``: column values sent as they are."""
+    model = type(instance)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('delivery_id')}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    )
+    params = [
+        raw_values[field.name] if field.name in raw_values else field.get_db_prep_save(getattr(instance, field.attname), connection)
+        for field in fields
+    ]
+    # Alone in autocommit (the receiver); in a savepoint inside an outer
+    # transaction, so a refused row (DataError) does not abort the outer one.
+    with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_last_delivery_written = {}
+
+
+def _touch_last_delivery(config, now):
+    """Record the config's latest delivery, at most once a second per process.
+
+    Every delivery writing the same config row would make concurrent
+    deliveries of one hook queue on its lock.
+    """
+    written = _last_delivery_written.get(config.pk)
+    resolution = settings.WEBHOOK_LAST_DELIVERY_RESOLUTION_SECONDS
+    if written is not None and (now - written).total_seconds() < resolution:
+        return
+    _last_delivery_written[config.pk] = now
+    WebhookConfig.objects.filter(pk=config.pk).filter(
+        Q(last_delivery_at__isnull=True) | Q(last_delivery_at__lt=now)
+    ).update(last_delivery_at=now)
 
 
 def enqueue_event(event_id):
-    """Hand an event to the workers; a broker failure leaves it pending for the sweep."""
+    """Hand a stored event to the workers without waiting for the broker.
+
+    In-process (no broker configured) the task runs now. Otherwise the relay
+    thread publishes it; if that fails the row stays pending for the sweep.
+    """
+    from config.celery import app
+
+    from .relay import relay
     from .tasks import process_event
 
-    try:
+    if app.conf.task_always_eager:
         process_event.delay(event_id)
+    else:
+        relay.submit(event_id)
+
+
+def publish_events(event_ids):
+    """Enqueue events now, in batches (sweep, reprocess); False when the broker refused."""
+    from .relay import publish
+
+    try:
+        publish(list(event_ids))
     except Exception:
-        logger.warning("could not enqueue event %s; the sweep will retry it", event_id, exc_info=True)
+        logger.warning("could not enqueue %d event(s); the sweep will retry them", len(event_ids), exc_info=True)
+        return False
+    return True
 
 
 # --- Processing --------------------------------------------------------------
@@ -403,9 +471,8 @@ def sweep_pending_events(now=None, limit=10000):
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for event_id in event_ids:
-        enqueue_event(event_id)
     if event_ids:
+        publish_events(event_ids)
         logger.info("sweep enqueued %d events", len(event_ids))
     return len(event_ids)
 
@@ -417,8 +484,7 @@ def reprocess_events(queryset):
         WebhookEvent.objects.filter(pk__in=event_ids).update(
             status=WebhookEvent.Status.PENDING, attempts=0, next_attempt_at=None, processing_started_at=None
         )
-        for event_id in event_ids:
-            transaction.on_commit(partial(enqueue_event, event_id))
+        transaction.on_commit(partial(publish_events, event_ids))
     return len(event_ids)
 
 

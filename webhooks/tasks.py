@@ -16,6 +16,15 @@ def process_event(self, event_id):
         raise self.retry(countdown=retry_in)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def process_events(event_ids):
+    """A batch from the receiver's relay or the sweep; each event is claimed on its own."""
+    for event_id in event_ids:
+        retry_in = services.process_event(event_id)
+        if retry_in is not None:
+            process_event.apply_async((event_id,), countdown=retry_in)
+
+
 @shared_task(ignore_result=True)
 def sweep_pending_events():
     return services.sweep_pending_events()
