@@ -5,3 +5,16 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "API access"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from .authentication import recent_tokens
+        from .models import ApiToken
+
+        # A revoked token or a changed user (deactivated, no longer staff) is not served from memory.
+        post_delete.connect(recent_tokens.clear, sender=ApiToken, dispatch_uid="api-token-revoked")
+        post_save.connect(recent_tokens.clear, sender=ApiToken, dispatch_uid="api-token-saved")
+        post_save.connect(recent_tokens.clear, sender=get_user_model(), dispatch_uid="api-token-user-changed")
+        post_delete.connect(recent_tokens.clear, sender=get_user_model(), dispatch_uid="api-token-user-deleted")

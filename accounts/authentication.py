@@ -1,7 +1,42 @@
+import threading
+import time
+
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken, hash_token
+
+
+class _RecentTokens:
+    """Tokens seen in the last API_TOKEN_CACHE_SECONDS, so a busy client costs
+    no query per request. Revoking a token or changing a user clears it in
+    the process that did so (signals in apps.py); others follow within the TTL."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self):
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash):
+        entry = self._entries.get(key_hash)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
+    def put(self, key_hash, token):
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key_hash] = (time.monotonic() + settings.API_TOKEN_CACHE_SECONDS, token)
+
+    def clear(self, **kwargs):
+        with self._lock:
+            self._entries.clear()
+
+
+recent_tokens = _RecentTokens()
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
@@ -22,14 +57,19 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key):
-        try:
-            token = ApiToken.objects.select_related("user").get(key_hash=hash_token(key))
-        except ApiToken.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        now = timezone.now()
-        # One write a minute at most per token, not one per request.
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        key_hash = hash_token(key)
+        token = recent_tokens.get(key_hash)
+        if token is None:
+            try:
+                token = ApiToken.objects.select_related("user").get(key_hash=key_hash)
+            except ApiToken.DoesNotExist:
+                raise exceptions.AuthenticationFailed("Invalid token.")
+            if not token.user.is_active:
+                raise exceptions.AuthenticationFailed("User inactive or deleted.")
+            now = timezone.now()
+            # One write a minute at most per token, not one per request.
+            if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+                token.last_used_at = now
+            recent_tokens.put(key_hash, token)
         return token.user, token

@@ -206,6 +206,10 @@ REST_FRAMEWORK = {
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 
+# An API token checked against the database is trusted this many seconds per
+# process; revocations in another process take effect within this delay.
+API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", default=10.0)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "GitHub integration service",
     "DESCRIPTION": (
@@ -251,7 +255,7 @@ WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS
 # A pending event younger than this is left to the task already enqueued for it.
 WEBHOOK_SWEEP_MIN_AGE_SECONDS = env.int("WEBHOOK_SWEEP_MIN_AGE_SECONDS", default=60)
 # Ids per Celery task when the receiver's relay or the sweep enqueues events.
-WEBHOOK_ENQUEUE_BATCH_SIZE = env.int("WEBHOOK_ENQUEUE_BATCH_SIZE", default=20)
+WEBHOOK_ENQUEUE_BATCH_SIZE = env.int("WEBHOOK_ENQUEUE_BATCH_SIZE", default=50)
 # Configs are read from the database at most this often per process (saves a
 # query per delivery); a change made through the admin or API applies at once
 # in the process that made it, elsewhere within this many seconds.

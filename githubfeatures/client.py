@@ -24,6 +24,7 @@ metrics and logs see. The token is never logged; only its SHA-256 is stored.
 """
 
 import email.utils
+import json
 import logging
 import math
 import threading
@@ -86,11 +87,16 @@ def parse_link_header(value):
 
 @dataclass
 class ApiResponse:
-    """One answer from GitHub: status, headers (lower-case names) and parsed body."""
+    """One answer from GitHub: status, headers (lower-case names) and parsed body.
+
+    ``text`` is the JSON body as GitHub sent it (None for other bodies), so it
+    can be relayed without decoding and encoding it again.
+    """
 
     status: int
     headers: dict
     body: object
+    text: str | None = field(default=None, repr=False)
 
     @property
     def links(self):
@@ -114,9 +120,23 @@ class CachedResponse(ApiResponse):
     fetched_at: float = 0.0
     error: Exception | None = field(default=None, repr=False)
 
+    # ``body`` is decoded from ``text`` on first use: a relayed HIT never needs it.
+    @property
+    def body(self):
+        if self._body is _NOT_DECODED:
+            self._body = json.loads(self.text)
+        return self._body
+
+    @body.setter
+    def body(self, value):
+        self._body = value
+
     @property
     def stale(self):
         return self.cache == STALE
+
+
+_NOT_DECODED = object()
 
 
 class GitHubError(Exception):
@@ -327,7 +347,13 @@ class GitHubClient:
         if method in MUTATING_METHODS and "owner" in path and "repo" in path:
             # A write changes what the repository's cached reads would answer.
             github_cache.invalidate_repository(path["owner"], path["repo"])
-        return ApiResponse(response.status_code, dict(response.headers.lower_items()), _parse_body(response))
+        body = _parse_body(response)
+        return ApiResponse(
+            response.status_code,
+            dict(response.headers.lower_items()),
+            body,
+            text=response.text if body is not None and not isinstance(body, str) else None,
+        )
 
     def get(self, template, **kwargs):
         return self.request("GET", template, **kwargs)
@@ -392,7 +418,9 @@ class GitHubClient:
             return self._cached_response(entry, REVALIDATED, 304)
 
         entry = github_cache.CacheEntry(
-            body=response.body,
+            # The JSON text alone when there is one: smaller to store, relayed as is.
+            body=None if response.text is not None else response.body,
+            text=response.text,
             status=response.status,
             headers={name: response.headers[name] for name in github_cache.KEPT_HEADERS if name in response.headers},
             etag=response.headers.get("etag", ""),
@@ -420,7 +448,8 @@ class GitHubClient:
         return CachedResponse(
             status=entry.status,
             headers=dict(entry.headers),
-            body=entry.body,
+            body=entry.body if entry.text is None else _NOT_DECODED,
+            text=entry.text,
             cache=cache,
             upstream_status=upstream_status,
             etag=entry.etag,

@@ -46,7 +46,9 @@ _GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
 
 @dataclass
 class CacheEntry:
-    body: object
+    body: object = None
+    # The JSON body as GitHub sent it; when set, ``body`` is None.
+    text: str | None = None
     status: int = 200
     headers: dict = field(default_factory=dict)
     etag: str = ""

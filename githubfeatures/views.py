@@ -1,5 +1,7 @@
 from urllib.parse import urlsplit
 
+from django.http import HttpResponse
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -81,6 +83,9 @@ def github_response(request, result):
         headers["Link"] = ", ".join(f'<{_link_to_us(request, url)}>; rel="{rel}"' for rel, url in result.links.items())
     if result.etag:
         headers["ETag"] = result.etag
+    if result.text is not None:
+        # GitHub's JSON text, relayed without decoding and encoding it again.
+        return HttpResponse(result.text, status=result.status, headers=headers, content_type="application/json")
     return Response(result.body, status=result.status, headers=headers)
 
 

@@ -89,8 +89,11 @@ def _isolated_state(settings):
     from config.celery import app
     from webhooks.selectors import config_cache
 
-    # Rolled-back tests send no post_delete: forget configs of earlier tests.
+    from accounts.authentication import recent_tokens
+
+    # Rolled-back tests send no post_delete: forget configs and tokens of earlier tests.
     config_cache.clear()
+    recent_tokens.clear()
     settings.GITHUB_WEBHOOK_SECRET = ""
     # Production uses WhiteNoise's manifest storage, which needs collectstatic first.
     settings.STORAGES = {
