@@ -254,8 +254,10 @@ WEBHOOK_PROCESSING_RETRY_BACKOFF_MAX = env.int("WEBHOOK_PROCESSING_RETRY_BACKOFF
 WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS", default=300)
 # A pending event younger than this is left to the task already enqueued for it.
 WEBHOOK_SWEEP_MIN_AGE_SECONDS = env.int("WEBHOOK_SWEEP_MIN_AGE_SECONDS", default=60)
-# Ids per Celery task when the receiver's relay or the sweep enqueues events.
+# Ids per Celery task when the receiver's relay or the sweep enqueues events,
+# and how long the relay gathers ids before publishing a partial batch.
 WEBHOOK_ENQUEUE_BATCH_SIZE = env.int("WEBHOOK_ENQUEUE_BATCH_SIZE", default=50)
+WEBHOOK_RELAY_GATHER_SECONDS = env.float("WEBHOOK_RELAY_GATHER_SECONDS", default=0.2)
 # Configs are read from the database at most this often per process (saves a
 # query per delivery); a change made through the admin or API applies at once
 # in the process that made it, elsewhere within this many seconds.

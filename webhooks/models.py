@@ -86,8 +86,17 @@ class WebhookEvent(models.Model):
     # When a failed attempt may be retried; the sweep leaves the event alone until then.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # No database-level constraint: PostgreSQL checks one by locking the
+    # referenced config row (FOR KEY SHARE) at every insert, and concurrent
+    # deliveries of one hook then contend on that row. Django still nulls the
+    # reference when a config is deleted (SET_NULL), through the index.
     config = models.ForeignKey(
-        WebhookConfig, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        WebhookConfig,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        db_constraint=False,
     )
 
     class Meta:

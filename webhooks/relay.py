@@ -18,10 +18,6 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-# How long the thread waits for more ids before sending a partial batch: a
-# publish costs about as much CPU as storing a delivery, so under load it
-# pays to send tens of ids at once; the added latency is invisible to GitHub.
-GATHER_SECONDS = 0.05
 
 
 def publish(event_ids):
@@ -56,7 +52,9 @@ class Relay:
 
     def _next_batch(self):
         batch = [self._queue.get()]
-        deadline = time.monotonic() + GATHER_SECONDS
+        # A publish costs about as much CPU as storing a delivery: under load it
+        # pays to send tens of ids at once; the added latency is invisible to GitHub.
+        deadline = time.monotonic() + settings.WEBHOOK_RELAY_GATHER_SECONDS
         while len(batch) < settings.WEBHOOK_ENQUEUE_BATCH_SIZE:
             try:
                 batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
