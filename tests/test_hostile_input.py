@@ -321,3 +321,12 @@ def test_random_authorization_headers_are_401_or_403_never_500(client, value):
     response = client.get("/api/v1/webhooks/events", headers={"Authorization": value})
     assert response.status_code in (401, 403), response.status_code
     assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1e3", "²"])
+def test_invalid_content_length_is_400_json_never_500(client, value):
+    response = client.generic(
+        "POST", "/api/v1/webhooks/github", b"{}", content_type="application/json", CONTENT_LENGTH=value
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Invalid Content-Length header."}
