@@ -309,9 +309,21 @@ def _insert_or_nothing(instance, raw_values):
     # Alone in autocommit (the receiver); in a savepoint inside an outer
     # transaction, so a refused row (DataError) does not abort the outer one.
     with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        if connection.vendor == "postgresql":
+            # Server-side parameters: the payload travels as a parameter
+            # instead of being escaped into the SQL text in Python.
+            import psycopg
+
+            connection.ensure_connection()
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+                # prepare=False: no named prepared statement, which poolers
+                # in transaction mode (PgBouncer) would not keep.
+                cursor.execute(sql, params, prepare=False)
+                row = cursor.fetchone()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
     return row[0] if row else None
 
 
