@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.db import DatabaseError, DataError, connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
