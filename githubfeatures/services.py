@@ -109,23 +109,15 @@ def mark_repository_deleted(data):
         Repository.objects.filter(pk=repository.pk).update(deleted=True)
 
 
-def upsert_pull_request(repository, data, *, action, delivery_id):
-    head, base = data.get("head") or {}, data.get("base") or {}
-    values = {
+def _issue_like_values(data, *, action, delivery_id):
+    """Fields pull requests and issues share, in GitHub's payloads and in our rows."""
+    return {
         "github_id": data.get("id") or 0,
         "title": data.get("title") or "",
         "state": data.get("state") or "",
-        "draft": bool(data.get("draft")),
-        "merged": bool(data.get("merged")),
-        "merged_at": parse_timestamp(data.get("merged_at")),
         "author_login": _login(data.get("user")),
-        "head_ref": head.get("ref") or "",
-        "head_sha": head.get("sha") or "",
-        "base_ref": base.get("ref") or "",
-        "base_sha": base.get("sha") or "",
         "labels": _label_names(data.get("labels")),
         "assignees": _logins(data.get("assignees")),
-        "requested_reviewers": _logins(data.get("requested_reviewers")),
         "html_url": data.get("html_url") or "",
         "github_created_at": parse_timestamp(data.get("created_at")),
         "github_updated_at": parse_timestamp(data.get("updated_at")),
@@ -133,28 +125,32 @@ def upsert_pull_request(repository, data, *, action, delivery_id):
         "last_action": action,
         "last_delivery_id": delivery_id,
     }
+
+
+def upsert_pull_request(repository, data, *, action, delivery_id):
+    head, base = data.get("head") or {}, data.get("base") or {}
+    values = {
+        **_issue_like_values(data, action=action, delivery_id=delivery_id),
+        "draft": bool(data.get("draft")),
+        "merged": bool(data.get("merged")),
+        "merged_at": parse_timestamp(data.get("merged_at")),
+        "head_ref": head.get("ref") or "",
+        "head_sha": head.get("sha") or "",
+        "base_ref": base.get("ref") or "",
+        "base_sha": base.get("sha") or "",
+        "requested_reviewers": _logins(data.get("requested_reviewers")),
+    }
     return upsert(PullRequest, {"repository": repository, "number": data["number"]}, values)
 
 
 def _issue_values(data, *, action, delivery_id):
     milestone = data.get("milestone") or {}
     return {
-        "github_id": data.get("id") or 0,
-        "title": data.get("title") or "",
-        "state": data.get("state") or "",
+        **_issue_like_values(data, action=action, delivery_id=delivery_id),
         "state_reason": data.get("state_reason") or "",
-        "author_login": _login(data.get("user")),
-        "labels": _label_names(data.get("labels")),
-        "assignees": _logins(data.get("assignees")),
         "milestone_title": milestone.get("title") or "" if isinstance(milestone, dict) else "",
         "comments": data.get("comments") if isinstance(data.get("comments"), int) else 0,
         "is_pull_request": "pull_request" in data,
-        "html_url": data.get("html_url") or "",
-        "github_created_at": parse_timestamp(data.get("created_at")),
-        "github_updated_at": parse_timestamp(data.get("updated_at")),
-        "closed_at": parse_timestamp(data.get("closed_at")),
-        "last_action": action,
-        "last_delivery_id": delivery_id,
     }
 
 

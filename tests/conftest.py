@@ -2,6 +2,7 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -62,6 +63,13 @@ def post_delivery(client, event, body, *, secret=TEST_SECRET, delivery_id=None, 
         body = json.dumps(body).encode()
     headers = delivery_headers(event, body, secret=secret, delivery_id=delivery_id, **extra)
     return client.generic("POST", RECEIVER_URL, body, content_type=content_type, headers=headers)
+
+
+def free_port():
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def is_postgres():

@@ -4,7 +4,6 @@ import json
 import re
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,12 @@ import pytest
 import requests
 from prometheus_client import multiprocess
 
-from tests.conftest import ROOT, TEST_SECRET, delivery_headers, sample_bytes
+from tests.conftest import ROOT, TEST_SECRET, delivery_headers, free_port, sample_bytes
 from tests.test_observability import value
 
 pytestmark = pytest.mark.slow
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

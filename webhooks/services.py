@@ -57,13 +57,11 @@ class DeliveryResult:
 # --- Parsing ---------------------------------------------------------------
 
 
-def parse_payload(body: bytes, content_type: str) -> dict:
-    """The JSON object GitHub sent, from a JSON or a form-encoded body."""
-    return _parse_payload(body, content_type)[0]
+def parse_payload(body, content_type):
+    """The JSON object GitHub sent, from a JSON or a form-encoded body.
 
-
-def _parse_payload(body, content_type):
-    """(payload, its JSON text as received, or None when that is not UTF-8 text)."""
+    Returns (payload, its JSON text as received — or None when that is not UTF-8).
+    """
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type == "application/json":
         raw_json = body
@@ -198,7 +196,7 @@ def _receive_delivery(*, body, content_type, headers):
     if not signatures.is_well_formed(signature):
         raise DeliveryRejected(401, "Missing or malformed X-Hub-Signature-256 header.", "bad_signature")
 
-    payload, payload_text = _parse_payload(body, content_type)
+    payload, payload_text = parse_payload(body, content_type)
 
     repository_full_name = _text(payload, "repository", "full_name", max_length=140)
     owner = (
