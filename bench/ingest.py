@@ -1,6 +1,6 @@
 """Benchmark: webhook ingest and cached reads under gunicorn, against the ceilings of the stack.
 
-    .venv/bin/python bench/ingest.py [--seconds 10] [--connections 16 64]
+    .venv/bin/python bench/ingest.py [--seconds 5] [--rounds 5] [--connections 16 64]
 
 Needs wrk (``apt-get install wrk``), PostgreSQL and Redis on this machine; it
 installs nothing. Everything is on 127.0.0.1:
@@ -16,11 +16,13 @@ installs nothing. Everything is on 127.0.0.1:
 For each connection count, in the same run and under the same gunicorn:
 a trivial view (200), a minimal receiver (HMAC, JSON, one INSERT into a plain
 table) and the full receiver, all three driven with the same signed real
-deliveries from ../shared/github-samples/webhooks/ by the same wrk script;
-then the full receiver with 10% redeliveries; then the cached read
-``GET /api/v1/github/{owner}/{repo}/pulls`` (token, X-Cache: HIT) against a
-view returning a 20 KB value from django-redis. After every run the rows
-stored are counted and compared with what the generator saw answered.
+deliveries from ../shared/github-samples/webhooks/ by the same wrk script, in
+interleaved rounds (A B C, C B A, ...) so that each product run sits next to
+its references; then the full receiver with 10% redeliveries; then, the same
+way, the cached read ``GET /api/v1/github/{owner}/{repo}/pulls`` (token,
+X-Cache: HIT) against a view returning a 20 KB value from django-redis. After
+every run the rows stored are counted and compared with what the generator saw
+answered. Figures are medians over the rounds.
 No Celery worker runs: this measures intake; events stay pending in the outbox.
 """
 
@@ -32,6 +34,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -178,7 +181,7 @@ def start_gunicorn(folder, port):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or still booting its workers
             time.sleep(0.2)
     stop(process)
     fail("gunicorn did not start within 30 s")
@@ -213,21 +216,18 @@ def wrk(url, script, args, *, connections, seconds):
     fail(f"wrk printed no summary:\n{result.stdout}\n{result.stderr}")
 
 
-def run_deliveries(base, path, manifest, *, connections, seconds, tag, table=None, redeliver_every=0, warmup=2):
-    """Warm up, then measure; ``rows``/``unique`` are what the measured run stored in ``table``."""
-    url = base + path
-    wrk(url, WRK_DIR / "deliveries.lua", [manifest, warmup, f"{tag}-warmup"], connections=connections, seconds=warmup)
+def run_deliveries(base, path, manifest, *, connections, seconds, tag, table=None, redeliver_every=0):
+    """One measured run; ``rows``/``unique`` are what it stored in ``table``."""
     before = count_rows(table) if table else (0, 0)
     result = wrk(
-        url, WRK_DIR / "deliveries.lua", [manifest, seconds, tag, redeliver_every],
+        base + path, WRK_DIR / "deliveries.lua", [manifest, seconds, tag, redeliver_every],
         connections=connections, seconds=seconds,
     )
     after = count_rows(table) if table else (0, 0)
     return dict(result, rows=after[0] - before[0], unique=after[1] - before[1])
 
 
-def run_reads(base, path, *, connections, seconds, token="", warmup=2):
-    wrk(base + path, WRK_DIR / "reads.lua", [warmup, token], connections=connections, seconds=warmup)
+def run_reads(base, path, *, connections, seconds, token=""):
     return wrk(base + path, WRK_DIR / "reads.lua", [seconds, token], connections=connections, seconds=seconds)
 
 
@@ -237,9 +237,31 @@ def flush_redis():
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
+INGEST_VARIANTS = [
+    ("trivial view", "/bench/trivial", None),
+    ("minimal receiver", "/bench/minimal-receiver", MINIMAL_TABLE),
+    ("full receiver", "/api/v1/webhooks/github", "webhook_events"),
+]
+
+
+def interleaved(variants, rounds, run):
+    """Run every variant once per round, alternating the order (A B C, C B A, ...).
+
+    On a noisy machine throughput drifts by ±10 % over tens of seconds; short
+    runs side by side, in both orders, put each product run next to its
+    reference, and the medians of the per-round figures ignore a stray slow round.
+    """
+    results = {variant[0]: [] for variant in variants}
+    for number in range(rounds):
+        for variant in variants if number % 2 == 0 else variants[::-1]:
+            results[variant[0]].append(run(number, *variant))
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per run (plus 2 s warm-up)")
+    parser.add_argument("--seconds", type=int, default=5, help="measured seconds per run (each variant, each round)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; figures are per-round medians")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--keep", action="store_true", help="keep the database and the log folder")
     args = parser.parse_args(argv)
@@ -262,12 +284,12 @@ def main(argv=None):
     fake.add_repo(OWNER, REPO, pulls=1)  # one pull request: a body of about 17 KB
     os.environ["GITHUB_API_URL"] = fake.url
     port = free_port()
-    server = start_gunicorn(folder, port)
-    base = f"http://127.0.0.1:{port}"
-    print(f"gunicorn on {base} (log {folder / 'gunicorn.log'}); {samples} signed samples, {configs} configs; "
-          f"{args.seconds} s per run + 2 s warm-up, wrk -t2", flush=True)
-    results = []
+    server = None
     try:
+        server = start_gunicorn(folder, port)
+        base = f"http://127.0.0.1:{port}"
+        print(f"gunicorn on {base} (log {folder / 'gunicorn.log'}); {samples} signed samples, {configs} configs; "
+              f"{args.rounds} interleaved rounds of {args.seconds} s per variant, wrk -t2", flush=True)
         from django.core.cache import cache
 
         import requests
@@ -282,38 +304,45 @@ def main(argv=None):
         # The minimal cache view's value: as large as the pulls body, at least 20 KB.
         cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, pulls_size // 1000)), None)
 
+        ingest, reads = {}, {}
         for connections in args.connections:
-            for name, path, table in [
-                ("trivial view", "/bench/trivial", None),
-                ("minimal receiver", "/bench/minimal-receiver", MINIMAL_TABLE),
-                ("full receiver", "/api/v1/webhooks/github", "webhook_events"),
-            ]:
-                tag = f"c{connections}-{path.strip('/').replace('/', '-')}"
+            for name, path, _table in INGEST_VARIANTS:  # warm every worker on every path
+                wrk(base + path, WRK_DIR / "deliveries.lua", [manifest, 2, f"c{connections}-warmup-{name}"],
+                    connections=connections, seconds=2)
+
+            def run_ingest(number, name, path, table, connections=connections):
                 result = run_deliveries(
-                    base, path, manifest, connections=connections, seconds=args.seconds, tag=tag, table=table
+                    base, path, manifest, connections=connections, seconds=args.seconds, table=table,
+                    tag=f"c{connections}-r{number}-{path.strip('/').replace('/', '-')}",
                 )
-                results.append(dict(result, name=name, connections=connections, kind="ingest"))
-                report(results[-1])
-        result = run_deliveries(
-            base, "/api/v1/webhooks/github", manifest, connections=args.connections[0], seconds=args.seconds,
+                report(name, connections, number, result)
+                return result
+
+            ingest[connections] = interleaved(INGEST_VARIANTS, args.rounds, run_ingest)
+
+        connections = args.connections[0]
+        redeliveries = run_deliveries(
+            base, "/api/v1/webhooks/github", manifest, connections=connections, seconds=args.seconds * 2,
             tag="redeliveries", table="webhook_events", redeliver_every=10,
         )
-        results.append(dict(result, name="full receiver, 10% redeliveries", connections=args.connections[0],
-                            kind="ingest"))
-        report(results[-1])
+        report("full receiver, 10% redeliveries", connections, 0, redeliveries)
 
+        read_variants = [("minimal cache view", "/bench/cached-value", ""), ("cached read (pulls)", pulls_url, token)]
         for connections in args.connections:
-            for name, path, key in [
-                ("minimal cache view", "/bench/cached-value", ""),
-                ("cached read (pulls)", pulls_url, token),
-            ]:
+            for name, path, key in read_variants:
+                run_reads(base, path, connections=connections, seconds=2, token=key)
+
+            def run_read(number, name, path, key, connections=connections):
                 result = run_reads(base, path, connections=connections, seconds=args.seconds, token=key)
-                results.append(dict(result, name=name, connections=connections, kind="read"))
-                report(results[-1])
+                report(name, connections, number, result)
+                return result
+
+            reads[connections] = interleaved(read_variants, args.rounds, run_read)
         print()
-        print_tables(results, pulls_size)
+        print_tables(ingest, redeliveries, reads, pulls_size, args)
     finally:
-        stop(server)
+        if server is not None:
+            stop(server)
         fake.stop()
         from django.db import connections as db_connections
 
@@ -324,40 +353,69 @@ def main(argv=None):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def report(result):
-    codes = {key: value for key, value in result["statuses"].items()}
-    print(f"  {result['name']:<34} c={result['connections']:<3} {result['rate']:8.0f}/s  "
-          f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  {codes}"
+def report(name, connections, number, result):
+    print(f"  r{number} {name:<34} c={connections:<3} {result['rate']:8.0f}/s  "
+          f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  {result['statuses']}"
           + (f"  rows {result['rows']}" if "rows" in result else ""), flush=True)
 
 
-def print_tables(results, pulls_size):
-    def find(kind_name, connections):
-        return next(r for r in results if r["name"] == kind_name and r["connections"] == connections)
+def median(values):
+    return statistics.median(values)
 
-    print("| run | connections | requests/s | p50 ms | p99 ms | × minimal receiver | × trivial view "
+
+def summary(runs, reference_runs=None):
+    """Medians over the rounds; the ratio is the median of the per-round ratios, with its range."""
+    row = {
+        "rate": median([run["rate"] for run in runs]),
+        "p50": median([run["p50_ms"] for run in runs]),
+        "p99": median([run["p99_ms"] for run in runs]),
+        "p99_worst": max(run["p99_ms"] for run in runs),
+        "2xx": sum(run["2xx"] for run in runs),
+        "non_2xx": sum(run["non_2xx"] for run in runs),
+        "rows": sum(run.get("rows", 0) for run in runs),
+        "unique": sum(run.get("unique", 0) for run in runs),
+        "hits": sum(int(run["statuses"].get("x-cache-HIT", 0)) for run in runs),
+    }
+    if reference_runs is not None:
+        ratios = [run["rate"] / reference["rate"] for run, reference in zip(runs, reference_runs)]
+        row.update(ratio=median(ratios), ratio_low=min(ratios), ratio_high=max(ratios))
+    return row
+
+
+def ratio_cell(row):
+    return f"{row['ratio']:.2f} ({row['ratio_low']:.2f}–{row['ratio_high']:.2f})"
+
+
+def print_tables(ingest, redeliveries, reads, pulls_size, args):
+    print(f"Medians of {args.rounds} interleaved rounds of {args.seconds} s; ratio = median of the per-round "
+          "ratios (lowest–highest).")
+    print()
+    print("| run | connections | requests/s | p50 ms | p99 ms (worst round) | × minimal receiver | × trivial view "
           "| 2xx answered | non-2xx | rows stored (distinct delivery ids) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for result in results:
-        if result["kind"] != "ingest":
-            continue
-        minimal = find("minimal receiver", result["connections"])
-        trivial = find("trivial view", result["connections"])
-        rows = "–" if result["name"] == "trivial view" else f"{result['rows']:,} ({result['unique']:,} ids)"
-        print(f"| {result['name']} | {result['connections']} | {result['rate']:,.0f} | {result['p50_ms']:.1f} "
-              f"| {result['p99_ms']:.1f} | {result['rate'] / minimal['rate']:.2f} | {result['rate'] / trivial['rate']:.2f} "
-              f"| {result['2xx']:,} | {result['non_2xx']} | {rows} |")
+    for connections, results in ingest.items():
+        for name, runs in results.items():
+            row = summary(runs, results["minimal receiver"])
+            trivial = summary(runs, results["trivial view"])
+            rows = "–" if name == "trivial view" else f"{row['rows']:,} ({row['unique']:,} ids)"
+            print(f"| {name} | {connections} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p99']:.1f} "
+                  f"({row['p99_worst']:.1f}) | {ratio_cell(row)} | {trivial['ratio']:.2f} | {row['2xx']:,} "
+                  f"| {row['non_2xx']} | {rows} |")
+    duplicates = redeliveries["statuses"].get("200", 0)
+    print(f"| full receiver, 10 % redeliveries | {args.connections[0]} | {redeliveries['rate']:,.0f} "
+          f"| {redeliveries['p50_ms']:.1f} | {redeliveries['p99_ms']:.1f} | – | – | {redeliveries['2xx']:,} "
+          f"({duplicates:,} × 200 duplicate) | {redeliveries['non_2xx']} "
+          f"| {redeliveries['rows']:,} ({redeliveries['unique']:,} ids) |")
     print()
-    print(f"| run | connections | requests/s | p50 ms | p99 ms | × minimal cache view | X-Cache HIT | non-2xx |  "
-          f"(pulls body {pulls_size:,} bytes)")
+    print(f"| run | connections | requests/s | p50 ms | p99 ms (worst round) | × minimal cache view | X-Cache HIT "
+          f"| non-2xx |  (pulls body {pulls_size:,} bytes)")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for result in results:
-        if result["kind"] != "read":
-            continue
-        minimal = find("minimal cache view", result["connections"])
-        hits = result["statuses"].get("x-cache-HIT", "–")
-        print(f"| {result['name']} | {result['connections']} | {result['rate']:,.0f} | {result['p50_ms']:.1f} "
-              f"| {result['p99_ms']:.1f} | {result['rate'] / minimal['rate']:.2f} | {hits} | {result['non_2xx']} |")
+    for connections, results in reads.items():
+        for name, runs in results.items():
+            row = summary(runs, results["minimal cache view"])
+            hits = f"{row['hits']:,} of {row['2xx']:,}" if row["hits"] else "–"
+            print(f"| {name} | {connections} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p99']:.1f} "
+                  f"({row['p99_worst']:.1f}) | {ratio_cell(row)} | {hits} | {row['non_2xx']} |")
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ghsvc"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+                "SERIALIZER": "config.cache_serializers.JSONSerializer",
                 # Redis down must degrade to "uncached", never to a 500.
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
@@ -197,6 +197,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -263,8 +264,6 @@ WEBHOOK_RELAY_GATHER_SECONDS = env.float("WEBHOOK_RELAY_GATHER_SECONDS", default
 # query per delivery); a change made through the admin or API applies at once
 # in the process that made it, elsewhere within this many seconds.
 WEBHOOK_CONFIG_CACHE_SECONDS = env.float("WEBHOOK_CONFIG_CACHE_SECONDS", default=5.0)
-# A config's last_delivery_at is written at most this often per process.
-WEBHOOK_LAST_DELIVERY_RESOLUTION_SECONDS = env.float("WEBHOOK_LAST_DELIVERY_RESOLUTION_SECONDS", default=1.0)
 # The hourly redelivery task looks this far back (GitHub keeps deliveries 3 days).
 WEBHOOK_REDELIVER_LOOKBACK_HOURS = env.int("WEBHOOK_REDELIVER_LOOKBACK_HOURS", default=24)
 

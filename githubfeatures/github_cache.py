@@ -79,6 +79,34 @@ class CacheEntry:
             # An entry written by another version of this code: treat it as absent.
             return None
 
+    def pack(self):
+        """What the cache stores: a dict, or for a JSON body the metadata as JSON, a newline, the body.
+
+        The body is GitHub's JSON text; kept as bytes it is stored and read
+        back verbatim, instead of being escaped into a JSON string (and
+        unescaped on every hit).
+        """
+        if self.text is None:
+            return self.to_dict()
+        metadata = {name: value for name, value in self.to_dict().items() if name not in ("body", "text")}
+        # json.dumps escapes newlines, so the first newline ends the metadata.
+        return json.dumps(metadata, separators=(",", ":")).encode() + b"\n" + self.text.encode()
+
+    @classmethod
+    def unpack(cls, value):
+        """The entry from what ``pack`` stored; None for anything else."""
+        if isinstance(value, dict):
+            return cls.from_dict(value)
+        if not isinstance(value, bytes):
+            return None
+        metadata, separator, text = value.partition(b"\n")
+        try:
+            data = json.loads(metadata) if separator else None
+            text = text.decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return cls.from_dict({**data, "text": text}) if isinstance(data, dict) else None
+
 
 # --- Keys ------------------------------------------------------------------
 
@@ -193,13 +221,13 @@ def note_failure(operation, exc):
 
 
 def get_entry(key):
-    data = get(key)
-    return CacheEntry.from_dict(data) if data is not None else None
+    value = _call("get", "get", key)
+    return CacheEntry.unpack(value) if value is not None else None
 
 
 def store_entry(key, entry, owner, repo):
     timeout = max(settings.GITHUB_CACHE_STALE_TTL, int(entry.fresh_until - entry.fetched_at) + 1)
-    stored = set(key, entry.to_dict(), timeout)
+    stored = _call("set", "set", key, entry.pack(), timeout) is not False
     if stored and not supports_patterns():
         _index_key(owner, repo, key, timeout)
     return stored

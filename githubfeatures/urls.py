@@ -8,8 +8,9 @@ router = OptionalSlashRouter()
 router.register("repositories", views.RepositoryViewSet, basename="repository")
 
 github = "github/<str:owner>/<str:repo>/"
+# The GitHub routes first: cached reads are the busiest API calls, and URL
+# resolution tries patterns in order.
 urlpatterns = [
-    *router.urls,
     path(github + "info", views.InfoView.as_view(), name="github-info"),
     path(github + "pulls", views.PullsView.as_view(), name="github-pulls"),
     path(github + "issues", views.IssuesView.as_view(), name="github-issues"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path(github + "workflows", views.WorkflowsView.as_view(), name="github-workflows"),
     path(github + "settings", views.SettingsView.as_view(), name="github-settings"),
     path(github + "cache/invalidate", views.CacheInvalidateView.as_view(), name="github-cache-invalidate"),
+    *router.urls,
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.crypto import get_random_string
 
-from . import services
+from . import selectors, services
 from .models import WebhookConfig, WebhookEvent
 
 
@@ -53,6 +53,13 @@ class WebhookConfigAdmin(admin.ModelAdmin):
     search_fields = ["repository"]
     readonly_fields = ["last_delivery_at", "created_at", "updated_at"]
     actions = ["sync_on_github", "redeliver_failed"]
+
+    def get_queryset(self, request):
+        return selectors.config_list()
+
+    @admin.display(description="last delivery", ordering="last_delivery_at")
+    def last_delivery_at(self, config):
+        return config.last_delivery_at
 
     @admin.action(description="Create/update on GitHub")
     def sync_on_github(self, request, queryset):

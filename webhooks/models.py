@@ -26,7 +26,6 @@ class WebhookConfig(models.Model):
     content_type = models.CharField(max_length=4, choices=ContentType.choices, default=ContentType.JSON)
     active = models.BooleanField(default=True)
     hook_id = models.BigIntegerField(null=True, blank=True, unique=True, help_text="GitHub's id for this hook.")
-    last_delivery_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,7 +88,8 @@ class WebhookEvent(models.Model):
     # No database-level constraint: PostgreSQL checks one by locking the
     # referenced config row (FOR KEY SHARE) at every insert, and concurrent
     # deliveries of one hook then contend on that row. Django still nulls the
-    # reference when a config is deleted (SET_NULL), through the index.
+    # reference when a config is deleted (SET_NULL), through the index on
+    # (config, received_at), which also gives a config's last delivery.
     config = models.ForeignKey(
         WebhookConfig,
         null=True,
@@ -97,6 +97,7 @@ class WebhookEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="deliveries",
         db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -110,6 +111,7 @@ class WebhookEvent(models.Model):
             models.Index(fields=["repository_full_name"], name="webhook_event_repo_idx"),
             models.Index(fields=["status", "received_at"], name="webhook_event_status_idx"),
             models.Index(fields=["received_at"], name="webhook_event_received_idx"),
+            models.Index(fields=["config", "received_at"], name="webhook_event_config_idx"),
         ]
 
     def __str__(self):

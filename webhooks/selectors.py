@@ -2,6 +2,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from .models import WebhookConfig, WebhookEvent
 
@@ -62,6 +63,16 @@ def secrets_for(config, now):
     if config.previous_secret and expires_at is not None and expires_at > now:
         secrets.append(config.previous_secret)
     return [secret for secret in secrets if secret]
+
+
+def config_list():
+    """Configs, each with ``last_delivery_at``: when the newest delivery it signed was received.
+
+    Read from the events (one probe of the (config, received_at) index per
+    config) rather than written by the receiver on every delivery.
+    """
+    newest = WebhookEvent.objects.filter(config=OuterRef("pk")).order_by("-received_at").values("received_at")[:1]
+    return WebhookConfig.objects.annotate(last_delivery_at=Subquery(newest))
 
 
 def event_list():

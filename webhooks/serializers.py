@@ -20,6 +20,8 @@ class WebhookConfigSerializer(serializers.ModelSerializer):
     has_secret = serializers.SerializerMethodField()
     has_previous_secret = serializers.SerializerMethodField()
     events = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False, required=False)
+    # Annotated by selectors.config_list(); a config just created has had no delivery.
+    last_delivery_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = WebhookConfig
@@ -39,7 +41,7 @@ class WebhookConfigSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["last_delivery_at", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
 
     def get_has_secret(self, config) -> bool:
         return bool(config.secret)

@@ -245,8 +245,6 @@ def _receive_delivery(*, body, content_type, headers):
     if event.status == WebhookEvent.Status.PENDING:
         # Right away in autocommit; after the commit inside an outer transaction.
         transaction.on_commit(partial(enqueue_event, event.pk))
-    if config is not None:
-        _touch_last_delivery(config, now)
 
     logger.info(
         "webhook delivery stored",
@@ -323,25 +321,6 @@ def _insert_or_nothing(instance, raw_values):
                 cursor.execute(sql, params)
                 row = cursor.fetchone()
     return row[0] if row else None
-
-
-_last_delivery_written = {}
-
-
-def _touch_last_delivery(config, now):
-    """Record the config's latest delivery, at most once a second per process.
-
-    Every delivery writing the same config row would make concurrent
-    deliveries of one hook queue on its lock.
-    """
-    written = _last_delivery_written.get(config.pk)
-    resolution = settings.WEBHOOK_LAST_DELIVERY_RESOLUTION_SECONDS
-    if written is not None and (now - written).total_seconds() < resolution:
-        return
-    _last_delivery_written[config.pk] = now
-    WebhookConfig.objects.filter(pk=config.pk).filter(
-        Q(last_delivery_at__isnull=True) | Q(last_delivery_at__lt=now)
-    ).update(last_delivery_at=now)
 
 
 def enqueue_event(event_id):

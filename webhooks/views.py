@@ -90,7 +90,7 @@ class GitHubWebhookView(APIView):
 
 
 class WebhookConfigViewSet(GitHubErrorsMixin, viewsets.ModelViewSet):
-    queryset = WebhookConfig.objects.all()
+    queryset = selectors.config_list()
     serializer_class = WebhookConfigSerializer
     filterset_fields = ["active", "content_type"]
     search_fields = ["repository"]

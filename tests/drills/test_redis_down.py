@@ -60,7 +60,7 @@ def redis_backed(settings, private_redis, real_broker):
             "KEY_PREFIX": "drill",
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+                "SERIALIZER": "config.cache_serializers.JSONSerializer",  # as in settings
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,

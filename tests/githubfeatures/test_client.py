@@ -1,6 +1,7 @@
 """The GitHub client over real HTTP, against the simulator (tests/fakegithub)."""
 
 import hashlib
+import json
 import logging
 
 import pytest
@@ -349,7 +350,7 @@ def test_cache_down_works_uncached_logs_once_and_counts(client, fake_github, set
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+                "SERIALIZER": "config.cache_serializers.JSONSerializer",  # as in settings
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.2,
                 "SOCKET_TIMEOUT": 0.2,
@@ -434,3 +435,42 @@ def test_writes_wait_for_the_cross_process_lock(fake_github, settings):
     finally:
         other_process.release()
     assert client.post(LABELS, json={"name": "free", "color": "ffffff"}, **REPO).status == 201
+
+
+def test_a_json_body_is_cached_as_its_text_with_the_metadata_first(client, fake_github):
+    """The body is stored as GitHub sent it (no JSON-in-JSON escaping) and relayed as is."""
+    from django.core.cache import cache
+
+    first = client.cached_get(INFO, resource="info", **REPO)
+    [key] = [key for key in _cache_keys(cache) if ":info:" in key]
+    stored = cache.get(key)
+    assert isinstance(stored, bytes)
+    metadata, _, text = stored.partition(b"\n")
+    assert text.decode() == first.text
+    assert json.loads(metadata)["etag"] == first.etag and "text" not in json.loads(metadata)
+
+    hit = client.cached_get(INFO, resource="info", **REPO)
+    assert (hit.cache, hit.text, hit.body) == ("HIT", first.text, first.body)
+    assert len(fake_github.requests_to(INFO_PATH)) == 1
+
+
+def test_an_entry_stored_as_a_dict_is_still_served(client, fake_github):
+    """Entries written before bodies were stored as text (or without a JSON body) stay readable."""
+    from django.core.cache import cache
+
+    first = client.cached_get(INFO, resource="info", **REPO)
+    [key] = [key for key in _cache_keys(cache) if ":info:" in key]
+    entry = github_cache.CacheEntry.unpack(cache.get(key))
+    cache.set(key, {**entry.to_dict(), "text": None, "body": first.body}, 60)
+
+    hit = client.cached_get(INFO, resource="info", **REPO)
+    assert (hit.cache, hit.body) == ("HIT", first.body)
+    cache.set(key, b"not an entry", 60)
+    assert client.cached_get(INFO, resource="info", **REPO).cache == "MISS"
+    assert len(fake_github.requests_to(INFO_PATH)) == 2
+
+
+def _cache_keys(cache):
+    if hasattr(cache, "keys"):  # django-redis
+        return cache.keys("gh:*")
+    return [key.split(":", 2)[-1] for key in cache._cache]  # local memory: "prefix:version:key"

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from tests.conftest import (
     RECEIVER_URL,
@@ -62,8 +63,17 @@ def test_new_delivery_is_queued_and_stored_once(client, webhook_config):
     event = WebhookEvent.objects.get()
     assert (event.event, event.action, event.config_id) == ("issues", "opened", webhook_config.pk)
     assert event.installation_id is None
-    webhook_config.refresh_from_db()
-    assert webhook_config.last_delivery_at == event.received_at
+
+
+def test_a_configs_last_delivery_is_its_newest_stored_delivery(client, staff_client, webhook_config):
+    url = f"/api/v1/webhooks/configs/{webhook_config.pk}"
+    assert staff_client.get(url).json()["last_delivery_at"] is None
+    for delivery_id, sample in [("first", "issues/opened.payload.json"), ("second", "issues/edited.payload.json")]:
+        assert post_delivery(client, "issues", sample_bytes(sample), delivery_id=delivery_id).status_code == 202
+    newest = WebhookEvent.objects.get(delivery_id="second")
+    listed = staff_client.get("/api/v1/webhooks/configs").json()["results"]
+    assert [item["last_delivery_at"] for item in listed] == [staff_client.get(url).json()["last_delivery_at"]]
+    assert parse_datetime(listed[0]["last_delivery_at"]) == newest.received_at
 
 
 def test_redelivery_is_a_duplicate_and_leaves_the_original_untouched(client, webhook_config):
