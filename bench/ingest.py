@@ -1,6 +1,6 @@
 """Benchmark: webhook ingest and cached reads under gunicorn, against the ceilings of the stack.
 
-    .venv/bin/python bench/ingest.py [--seconds 5] [--rounds 5] [--connections 16 64]
+    .venv/bin/python bench/ingest.py [--seconds 4] [--rounds 7] [--connections 16 64]
 
 Needs wrk (``apt-get install wrk``), PostgreSQL and Redis on this machine; it
 installs nothing. Everything is on 127.0.0.1:
@@ -200,7 +200,7 @@ def stop(process):
 def wrk(url, script, args, *, connections, seconds):
     """Run wrk; return the BENCH summary the script prints (statuses, window, latencies)."""
     command = [
-        "wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds + 3}s", "--timeout", "10s",
+        "wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds + 2}s", "--timeout", "10s",
         "-s", str(script), url, "--", *[str(arg) for arg in args],
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
@@ -260,8 +260,8 @@ def interleaved(variants, rounds, run):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5, help="measured seconds per run (each variant, each round)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; figures are per-round medians")
+    parser.add_argument("--seconds", type=int, default=4, help="measured seconds per run (each variant, each round)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds; figures are per-round medians")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--keep", action="store_true", help="keep the database and the log folder")
     args = parser.parse_args(argv)

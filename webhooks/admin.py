@@ -59,7 +59,8 @@ class WebhookConfigAdmin(admin.ModelAdmin):
 
     @admin.display(description="last delivery", ordering="last_delivery_at")
     def last_delivery_at(self, config):
-        return config.last_delivery_at
+        # Annotated by selectors.config_list(); absent on the add form's new config.
+        return getattr(config, "last_delivery_at", None)
 
     @admin.action(description="Create/update on GitHub")
     def sync_on_github(self, request, queryset):

@@ -1,7 +1,7 @@
 -- Shared by the bench scripts: a wall clock, per-status counts, and a clean stop.
 --
 -- Each run stops sending `active` seconds after it starts (delay() then holds
--- every connection), and wrk's -d is a few seconds longer: every request sent
+-- every connection), and wrk's -d is 2 s longer: every request sent
 -- has its answer before wrk exits, so the generator's counts are exact and can
 -- be compared with the rows in the database.
 local ffi = require("ffi")

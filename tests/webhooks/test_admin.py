@@ -76,3 +76,16 @@ def test_event_admin_lists_filters_and_shows_pretty_payload(staff_admin, webhook
     assert "\n  &quot;action&quot;: &quot;opened&quot;," in html
     assert TEST_SECRET not in html
     assert staff_admin.get("/admin/webhooks/webhookevent/add/").status_code == 403
+
+
+def test_config_admin_shows_the_last_delivery_and_sorts_by_it(staff_admin, webhook_config):
+    from django.utils import formats, timezone
+
+    assert staff_admin.get("/admin/webhooks/webhookconfig/add/").status_code == 200
+    assert post_delivery(staff_admin, "issues", sample_bytes("issues/opened.payload.json")).status_code == 202
+    received_at = WebhookEvent.objects.get().received_at
+    page = staff_admin.get("/admin/webhooks/webhookconfig/?o=-6")  # the sixth column, newest first
+    assert page.status_code == 200
+    assert formats.localize(timezone.template_localtime(received_at)) in page.content.decode()
+    change = staff_admin.get(f"/admin/webhooks/webhookconfig/{webhook_config.pk}/change/")
+    assert formats.localize(timezone.template_localtime(received_at)) in change.content.decode()
