@@ -11,7 +11,8 @@ class ContentNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         if (
-            request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            renderers
+            and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
             and not format_suffix
             and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
         ):

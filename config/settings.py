@@ -257,7 +257,7 @@ WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS
 # A pending event younger than this is left to the task already enqueued for it.
 WEBHOOK_SWEEP_MIN_AGE_SECONDS = env.int("WEBHOOK_SWEEP_MIN_AGE_SECONDS", default=60)
 # Ids per Celery task when the receiver's relay or the sweep enqueues events,
-# and how long the relay gathers ids before publishing a partial batch.
+# and how long the relay gathers ids after the first one before publishing them.
 WEBHOOK_ENQUEUE_BATCH_SIZE = env.int("WEBHOOK_ENQUEUE_BATCH_SIZE", default=50)
 WEBHOOK_RELAY_GATHER_SECONDS = env.float("WEBHOOK_RELAY_GATHER_SECONDS", default=0.2)
 # Configs are read from the database at most this often per process (saves a

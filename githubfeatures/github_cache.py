@@ -39,6 +39,8 @@ TTL_SETTINGS = {
 }
 # Response headers worth keeping with a body: what a 200 from the cache must still carry.
 KEPT_HEADERS = ("etag", "last-modified", "link", "content-type")
+# Bumped when the stored form of an entry changes (2: JSON bodies stored as text, see pack()).
+ENTRY_FORMAT = 2
 # Index of keys per repository, for backends without delete_pattern; bounded.
 MAX_INDEXED_KEYS = 1000
 _GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
@@ -118,7 +120,9 @@ def repository_prefix(owner, repo):
 
 def cache_key(owner, repo, resource, scope):
     """``gh:{owner}/{repo}:{resource}:{hash}``; ``scope`` is anything JSON that tells queries apart."""
-    digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    # ENTRY_FORMAT in the hash: a process of another version (rolling deploy,
+    # rollback) reads and writes its own keys, never an entry it cannot decode.
+    digest = hashlib.sha256(json.dumps([ENTRY_FORMAT, scope], sort_keys=True, default=str).encode()).hexdigest()[:32]
     return f"{repository_prefix(owner, repo)}{resource}:{digest}"
 
 
@@ -162,6 +166,10 @@ def _call(operation, method, *args, default=None, **kwargs):
         return default
     try:
         result = getattr(_backend(), method)(*args, **kwargs)
+    except ValueError:
+        # A value that does not decode (written by hand, or by another
+        # version under a key it shares with us) is a miss, not an outage.
+        return default
     except Exception as exc:
         note_failure(operation, exc)
         return default

@@ -1,11 +1,16 @@
 """Content negotiation (config.negotiation): DRF's answers, with a short cut when nothing is asked for."""
 
 import pytest
+from rest_framework.negotiation import DefaultContentNegotiation
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("accept", [None, "*/*"])
-def test_no_preference_gets_json(staff_client, accept):
+def test_no_preference_gets_json_without_parsing_anything(staff_client, accept, monkeypatch):
+    def parse_accept(*args):
+        raise AssertionError("DRF parsed the Accept header")
+
+    monkeypatch.setattr(DefaultContentNegotiation, "_get_parsed_accept_list", parse_accept)
     headers = {"HTTP_ACCEPT": accept} if accept else {}
     response = staff_client.get("/api/v1/webhooks/configs", **headers)
     assert response.status_code == 200

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.crypto import get_random_string
@@ -55,9 +56,10 @@ class WebhookConfigAdmin(admin.ModelAdmin):
     actions = ["sync_on_github", "redeliver_failed"]
 
     def get_queryset(self, request):
-        return selectors.config_list()
+        return selectors.with_last_delivery(super().get_queryset(request))
 
-    @admin.display(description="last delivery", ordering="last_delivery_at")
+    # Never-delivered configs sort as the oldest on every database.
+    @admin.display(description="last delivery", ordering=F("last_delivery_at").asc(nulls_first=True))
     def last_delivery_at(self, config):
         # Annotated by selectors.config_list(); absent on the add form's new config.
         return getattr(config, "last_delivery_at", None)

@@ -32,6 +32,7 @@ class Relay:
     def __init__(self):
         self._lock = threading.Lock()
         self._queue = queue.SimpleQueue()
+        self._gathering = []
         self._pid = None
         self._failing_since = None
 
@@ -46,25 +47,36 @@ class Relay:
                 return
             # A forked child (gunicorn worker) inherits no threads: start its own.
             self._queue = queue.SimpleQueue()
+            self._gathering = []
             threading.Thread(target=self._run, name="webhook-relay", daemon=True).start()
             self._pid = os.getpid()
 
     def _next_batch(self):
-        batch = [self._queue.get()]
+        # The batch being gathered lives on self, so flush() at exit sees it too.
+        self._gathering = batch = [self._queue.get()]
         # A publish costs about as much CPU as storing a delivery: under load it
         # pays to send tens of ids at once; the added latency is invisible to GitHub.
         # Sleeping through the window, rather than waking for every id, keeps
         # this thread from taking the GIL from the request thread once per delivery.
-        time.sleep(settings.WEBHOOK_RELAY_GATHER_SECONDS)
+        time.sleep(max(0.0, settings.WEBHOOK_RELAY_GATHER_SECONDS))
+        self._drain_into(batch)
+        self._gathering = []
+        return batch
+
+    def _drain_into(self, batch):
         while True:
             try:
                 batch.append(self._queue.get_nowait())
             except queue.Empty:
-                return batch
+                return
 
     def _run(self):
         while True:
-            self._send(self._next_batch())
+            try:
+                self._send(self._next_batch())
+            except Exception:
+                # Never let the thread die: ids it dropped stay pending for the sweep.
+                logger.exception("webhook relay: unexpected error; pending events are left to the sweep")
 
     def _send(self, batch):
         try:
@@ -80,15 +92,15 @@ class Relay:
             self._failing_since = None
 
     def flush(self):
-        """Publish what is still queued (at process exit): best effort."""
+        """Publish what is gathered or queued (at process exit): best effort.
+
+        An id the thread publishes at the same moment goes out twice, which is
+        harmless: a worker claims an event once (claim_event).
+        """
         if self._pid != os.getpid():
             return
-        batch = []
-        while True:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
+        batch = list(self._gathering)
+        self._drain_into(batch)
         if batch:
             self._send(batch)
 

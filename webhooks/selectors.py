@@ -66,13 +66,18 @@ def secrets_for(config, now):
 
 
 def config_list():
-    """Configs, each with ``last_delivery_at``: when the newest delivery it signed was received.
+    return with_last_delivery(WebhookConfig.objects.all())
+
+
+def with_last_delivery(configs):
+    """Annotate ``last_delivery_at``: when the newest stored delivery of each config was received.
 
     Read from the events (one probe of the (config, received_at) index per
-    config) rather than written by the receiver on every delivery.
+    config) rather than written by the receiver on every delivery. Pruned
+    events no longer count (WEBHOOK_EVENT_RETENTION_DAYS).
     """
     newest = WebhookEvent.objects.filter(config=OuterRef("pk")).order_by("-received_at").values("received_at")[:1]
-    return WebhookConfig.objects.annotate(last_delivery_at=Subquery(newest))
+    return configs.annotate(last_delivery_at=Subquery(newest))
 
 
 def event_list():

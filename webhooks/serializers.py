@@ -21,7 +21,11 @@ class WebhookConfigSerializer(serializers.ModelSerializer):
     has_previous_secret = serializers.SerializerMethodField()
     events = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False, required=False)
     # Annotated by selectors.config_list(); a config just created has had no delivery.
-    last_delivery_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_delivery_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the newest stored delivery of this config was received (null: none stored).",
+    )
 
     class Meta:
         model = WebhookConfig

@@ -454,8 +454,8 @@ def test_a_json_body_is_cached_as_its_text_with_the_metadata_first(client, fake_
     assert len(fake_github.requests_to(INFO_PATH)) == 1
 
 
-def test_an_entry_stored_as_a_dict_is_still_served(client, fake_github):
-    """Entries written before bodies were stored as text (or without a JSON body) stay readable."""
+def test_an_entry_stored_as_a_dict_is_served_and_garbage_is_a_miss(client, fake_github):
+    """Entries without a JSON text are stored as dicts; a value that is no entry is refetched."""
     from django.core.cache import cache
 
     first = client.cached_get(INFO, resource="info", **REPO)
@@ -468,6 +468,34 @@ def test_an_entry_stored_as_a_dict_is_still_served(client, fake_github):
     cache.set(key, b"not an entry", 60)
     assert client.cached_get(INFO, resource="info", **REPO).cache == "MISS"
     assert len(fake_github.requests_to(INFO_PATH)) == 2
+
+
+@requires_redis
+def test_a_value_that_does_not_decode_is_a_miss_not_an_outage(client, fake_github):
+    from django.core.cache import cache
+    from django_redis import get_redis_connection
+
+    client.cached_get(INFO, resource="info", **REPO)
+    [key] = [key for key in _cache_keys(cache) if ":info:" in key]
+    get_redis_connection("default").set(cache.make_key(key), b"{not json")
+
+    assert client.cached_get(INFO, resource="info", **REPO).cache == "MISS"
+    assert github_cache.is_available()
+    assert client.cached_get(INFO, resource="info", **REPO).cache == "HIT"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [b"no newline at all", b'{"status": 200}\n\xff\xfe not UTF-8', b"[1, 2]\nnot a dict of metadata", b"", "a str"],
+)
+def test_unpack_refuses_what_pack_did_not_write(stored):
+    assert github_cache.CacheEntry.unpack(stored) is None
+
+
+@pytest.mark.parametrize("text", ["", "[]", '{"name": "caf\u00e9 \u2615", "line": "one\\ntwo"}'])
+def test_pack_and_unpack_round_trip(text):
+    entry = github_cache.CacheEntry(text=text, etag='W/"1"', headers={"link": "<x>; rel=\"next\""}, fresh_until=9.5)
+    assert github_cache.CacheEntry.unpack(entry.pack()) == entry
 
 
 def _cache_keys(cache):

@@ -25,6 +25,7 @@ def test_create_config_never_returns_the_secret(staff_client):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["has_secret"] is True
+    assert body["last_delivery_at"] is None
     assert "secret" not in body and "previous_secret" not in body
     assert "a-very-secret-value-42" not in response.content.decode()
     assert WebhookConfig.objects.get().secret == "a-very-secret-value-42"

@@ -26,6 +26,7 @@ def config(fake_github):
 def test_sync_creates_then_updates_the_hook(staff_client, fake_github, config):
     created = staff_client.post(f"{CONFIGS}/{config.pk}/sync")
     assert created.status_code == 201
+    assert created.json()["last_delivery_at"] is None
     config.refresh_from_db()
     assert created.json()["hook_id"] == config.hook_id is not None
     sent = fake_github.requests_to(HOOKS, "POST")[0].body
