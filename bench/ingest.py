@@ -34,12 +34,12 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -357,10 +357,6 @@ def report(name, connections, number, result):
     print(f"  r{number} {name:<34} c={connections:<3} {result['rate']:8.0f}/s  "
           f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  {result['statuses']}"
           + (f"  rows {result['rows']}" if "rows" in result else ""), flush=True)
-
-
-def median(values):
-    return statistics.median(values)
 
 
 def summary(runs, reference_runs=None):

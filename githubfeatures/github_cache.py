@@ -188,7 +188,7 @@ def get(key):
 
 
 def set(key, value, timeout):
-    """Store a dict. Values are always dicts: falsy values read back as misses."""
+    """Store a dict (or a packed entry's bytes): falsy values would read back as misses."""
     return _call("set", "set", key, value, timeout) is not False
 
 
@@ -235,7 +235,7 @@ def get_entry(key):
 
 def store_entry(key, entry, owner, repo):
     timeout = max(settings.GITHUB_CACHE_STALE_TTL, int(entry.fresh_until - entry.fetched_at) + 1)
-    stored = _call("set", "set", key, entry.pack(), timeout) is not False
+    stored = set(key, entry.pack(), timeout)
     if stored and not supports_patterns():
         _index_key(owner, repo, key, timeout)
     return stored
