@@ -1,6 +1,6 @@
 """Benchmark: webhook ingest and cached reads under gunicorn, against the ceilings of the stack.
 
-    .venv/bin/python bench/ingest.py [--seconds 4] [--rounds 7] [--connections 16 64]
+    .venv/bin/python bench/ingest.py [--seconds 4] [--rounds 7] [--connections 16 64] [--only ingest|reads]
 
 Needs wrk (``apt-get install wrk``), PostgreSQL and Redis on this machine; it
 installs nothing. Everything is on 127.0.0.1:
@@ -263,6 +263,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=4, help="measured seconds per run (each variant, each round)")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds; figures are per-round medians")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--only", choices=["ingest", "reads"], help="measure only the ingest or only the cached reads")
     parser.add_argument("--keep", action="store_true", help="keep the database and the log folder")
     args = parser.parse_args(argv)
 
@@ -304,8 +305,8 @@ def main(argv=None):
         # The minimal cache view's value: as large as the pulls body, at least 20 KB.
         cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, pulls_size // 1000)), None)
 
-        ingest, reads = {}, {}
-        for connections in args.connections:
+        ingest, redeliveries, reads = {}, None, {}
+        for connections in args.connections if args.only != "reads" else ():
             for name, path, _table in INGEST_VARIANTS:  # warm every worker on every path
                 wrk(base + path, WRK_DIR / "deliveries.lua", [manifest, 2, f"c{connections}-warmup-{name}"],
                     connections=connections, seconds=2)
@@ -320,15 +321,16 @@ def main(argv=None):
 
             ingest[connections] = interleaved(INGEST_VARIANTS, args.rounds, run_ingest)
 
-        connections = args.connections[0]
-        redeliveries = run_deliveries(
-            base, "/api/v1/webhooks/github", manifest, connections=connections, seconds=args.seconds * 2,
-            tag="redeliveries", table="webhook_events", redeliver_every=10,
-        )
-        report("full receiver, 10% redeliveries", connections, 0, redeliveries)
+        if args.only != "reads":
+            connections = args.connections[0]
+            redeliveries = run_deliveries(
+                base, "/api/v1/webhooks/github", manifest, connections=connections, seconds=args.seconds * 2,
+                tag="redeliveries", table="webhook_events", redeliver_every=10,
+            )
+            report("full receiver, 10% redeliveries", connections, 0, redeliveries)
 
         read_variants = [("minimal cache view", "/bench/cached-value", ""), ("cached read (pulls)", pulls_url, token)]
-        for connections in args.connections:
+        for connections in args.connections if args.only != "ingest" else ():
             for name, path, key in read_variants:
                 run_reads(base, path, connections=connections, seconds=2, token=key)
 
@@ -385,6 +387,13 @@ def ratio_cell(row):
 def print_tables(ingest, redeliveries, reads, pulls_size, args):
     print(f"Medians of {args.rounds} interleaved rounds of {args.seconds} s; ratio = median of the per-round "
           "ratios (lowest–highest).")
+    if ingest:
+        print_ingest(ingest, redeliveries, args)
+    if reads:
+        print_reads(reads, pulls_size)
+
+
+def print_ingest(ingest, redeliveries, args):
     print()
     print("| run | connections | requests/s | p50 ms | p99 ms (worst round) | × minimal receiver | × trivial view "
           "| 2xx answered | non-2xx | rows stored (distinct delivery ids) |")
@@ -402,6 +411,9 @@ def print_tables(ingest, redeliveries, reads, pulls_size, args):
           f"| {redeliveries['p50_ms']:.1f} | {redeliveries['p99_ms']:.1f} | – | – | {redeliveries['2xx']:,} "
           f"({duplicates:,} × 200 duplicate) | {redeliveries['non_2xx']} "
           f"| {redeliveries['rows']:,} ({redeliveries['unique']:,} ids) |")
+
+
+def print_reads(reads, pulls_size):
     print()
     print(f"| run | connections | requests/s | p50 ms | p99 ms (worst round) | × minimal cache view | X-Cache HIT "
           f"| non-2xx |  (pulls body {pulls_size:,} bytes)")

@@ -14,7 +14,8 @@ class ContentNegotiation(DefaultContentNegotiation):
             renderers
             and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
             and not format_suffix
-            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+            # The query string is only parsed when there is one.
+            and not (request.META.get("QUERY_STRING") and self.settings.URL_FORMAT_OVERRIDE in request.query_params)
         ):
             return renderers[0], renderers[0].media_type
         return super().select_renderer(request, renderers, format_suffix)

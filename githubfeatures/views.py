@@ -110,8 +110,8 @@ class GitHubRepositoryView(GitHubErrorsMixin, APIView):
             raise InvalidRepositoryName()
 
     def query(self, serializer_class):
-        if not self.request.query_params:
-            return {}  # nothing to validate: skip building a serializer on the hot path
+        if not self.request.META.get("QUERY_STRING"):
+            return {}  # nothing to validate: skip parsing and building a serializer on the hot path
         serializer = serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
