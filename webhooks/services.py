@@ -8,7 +8,7 @@ import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from urllib.parse import parse_qs
 
 from django.conf import settings
@@ -98,16 +98,21 @@ def parse_payload(body, content_type):
 
 
 def _depth_exceeds(value, limit):
-    stack = [(value, 1)]
-    while stack:
-        container, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = container.values() if isinstance(container, dict) else container
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return False
+    # Level by level, looking only at containers: this runs on every delivery.
+    level = [value] if type(value) in _CONTAINERS else []
+    for _depth in range(limit):
+        if not level:
+            return False
+        level = [
+            child
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if type(child) in _CONTAINERS
+        ]
+    return bool(level)
+
+
+_CONTAINERS = (dict, list)  # what json.loads builds; no subclasses
 
 
 def _text(payload, *path, max_length):
@@ -290,14 +295,8 @@ def _insert_once(event, payload_text=None):
 def _insert_or_nothing(instance, raw_values):
     """INSERT … ON CONFLICT DO NOTHING; the new pk, or None. ``raw_values``: column values sent as they are."""
     model = type(instance)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('delivery_id')}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
-    )
+    fields, sql = _insert_statement(model, connection.alias)
     params = [
         raw_values[field.name] if field.name in raw_values else field.get_db_prep_save(getattr(instance, field.attname), connection)
         for field in fields
@@ -321,6 +320,19 @@ def _insert_or_nothing(instance, raw_values):
                 cursor.execute(sql, params)
                 row = cursor.fetchone()
     return row[0] if row else None
+
+
+@cache
+def _insert_statement(model, alias):
+    """The fields and the SQL of ``_insert_or_nothing``: the same on every delivery, built once."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connections[alias].ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('delivery_id')}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    )
+    return fields, sql
 
 
 def enqueue_event(event_id):

@@ -174,6 +174,19 @@ def test_json_nested_too_deep_is_400(client, settings):
     assert not WebhookEvent.objects.exists()
 
 
+@pytest.mark.parametrize("depth, status", [(5, 202), (6, 400)])
+def test_json_depth_limit_counts_objects_and_arrays_exactly(client, settings, depth, status):
+    settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
+    settings.WEBHOOK_MAX_JSON_DEPTH = 5
+    deepest = {"leaf": 1}
+    for level in range(depth - 2):
+        deepest = [deepest, 2] if level % 2 else {"inner": deepest, "n": 3}
+    payload = {"zen": "flat siblings do not count", "siblings": [[1], {"a": 2}], "deep": deepest}  # the root is level 1
+    response = post_delivery(client, "issues", payload)
+    assert response.status_code == status
+    assert WebhookEvent.objects.exists() is (status == 202)
+
+
 def test_body_over_the_cap_is_413(client, settings, webhook_config):
     settings.WEBHOOK_MAX_BODY_BYTES = 10_000
     response = post_delivery(client, "issues", sample_bytes("issues/opened.payload.json"))
