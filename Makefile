@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check serve worker beat bench-processing clean drills bench-ingest
+.PHONY: run test check serve worker beat bench-processing clean drills bench-ingest bench-instructions
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,3 +61,7 @@ drills: $(STAMP)
 ## bench-ingest: receiver and cached-read benchmark under gunicorn with wrk (needs wrk, PostgreSQL, Redis)
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
+
+## bench-instructions: instructions per request of the hot paths and their references (needs valgrind, PostgreSQL, Redis)
+bench-instructions: $(STAMP)
+	$(BIN)/python bench/instructions.py $(BENCH_ARGS)

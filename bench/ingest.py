@@ -5,7 +5,7 @@
 Needs wrk (``apt-get install wrk``), PostgreSQL and Redis on this machine; it
 installs nothing. Everything is on 127.0.0.1:
 
-- a database of its own, ``ghsvc_ingest`` (dropped and re-created, on the server
+- a database of its own, ``ghsvc_ingest`` (``BENCH_DATABASE_NAME``; dropped and re-created, on the server
   of ``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/postgres``),
   and Redis database 5 (``BENCH_REDIS_URL``; flushed before and after: it must be ours);
 - gunicorn with the product's gunicorn.conf.py and production settings (DEBUG
@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("GITHUB_SAMPLES_DIR", ROOT.parent / "shared" / "github-samples")) / "webhooks"
 WRK_DIR = ROOT / "bench" / "wrk"
-DATABASE_NAME = "ghsvc_ingest"
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "ghsvc_ingest")
 SECRET = "bench-ingest-webhook-secret-not-secret"
 GITHUB_TOKEN = "ghp_benchIngestTokenNotSecret0123456789"
 MINIMAL_TABLE = "bench_minimal_delivery"
