@@ -5,7 +5,7 @@
 Needs wrk (``apt-get install wrk``), PostgreSQL and Redis on this machine; it
 installs nothing. Everything is on 127.0.0.1:
 
-- a database of its own, ``ghsvc_ingest`` (``BENCH_DATABASE_NAME``; dropped and re-created, on the server
+- a database of its own, ``ghsvc_ingest`` (``BENCH_DATABASE_NAME``, ``ghsvc_…``; dropped and re-created, on the server
   of ``BENCH_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/postgres``),
   and Redis database 5 (``BENCH_REDIS_URL``; flushed before and after: it must be ours);
 - gunicorn with the product's gunicorn.conf.py and production settings (DEBUG
@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -46,6 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("GITHUB_SAMPLES_DIR", ROOT.parent / "shared" / "github-samples")) / "webhooks"
 WRK_DIR = ROOT / "bench" / "wrk"
 DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "ghsvc_ingest")
+# It is dropped with FORCE, unquoted: only a plain name of the bench's own.
+if not re.fullmatch(r"ghsvc_[a-z0-9_]+", DATABASE_NAME):
+    sys.exit(f"BENCH_DATABASE_NAME must look like ghsvc_<lowercase letters, digits, _>, not {DATABASE_NAME!r}")
 SECRET = "bench-ingest-webhook-secret-not-secret"
 GITHUB_TOKEN = "ghp_benchIngestTokenNotSecret0123456789"
 MINIMAL_TABLE = "bench_minimal_delivery"

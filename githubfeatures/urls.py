@@ -14,6 +14,7 @@ github_urlpatterns = [
     path("pulls", views.PullsView.as_view(), name="github-pulls"),
     path("issues", views.IssuesView.as_view(), name="github-issues"),
     path("labels", views.LabelsView.as_view(), name="github-labels"),
+    # <path:…>: a label name may contain "/" (sent URL-encoded, decoded by the server).
     path("labels/<path:name>", views.LabelView.as_view(), name="github-label"),
     path("workflows", views.WorkflowsView.as_view(), name="github-workflows"),
     path("settings", views.SettingsView.as_view(), name="github-settings"),

@@ -8,5 +8,6 @@ urlpatterns = [
     path("bench/trivial", views.trivial),
     path("bench/minimal-receiver", views.minimal_receiver),
     path("bench/cached-value", views.cached_value),
+    path("bench/cached-value-drf", views.CachedValueAPIView.as_view()),
     *product_urlpatterns,
 ]

@@ -4,7 +4,10 @@
 - ``minimal_receiver``: verifies the HMAC, parses the JSON, inserts one row in a
   plain table with a JSON column (``bench_minimal_delivery``, created by the
   driver): what any receiver must at least do;
-- ``cached_value``: one ``cache.get`` of a 20 KB value from django-redis.
+- ``cached_value``: one ``cache.get`` of a 20 KB value from django-redis;
+- ``CachedValueAPIView``: the same inside a DRF ``APIView`` with the product's
+  defaults (token authentication, ``IsAdminUser``): what DRF's authenticated
+  dispatch costs on its own (``bench/instructions.py``).
 """
 
 import hashlib
@@ -17,6 +20,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from psycopg.types.json import Jsonb
+from rest_framework.views import APIView
 
 MINIMAL_TABLE = "bench_minimal_delivery"
 CACHED_VALUE_KEY = "bench:reference:20kb"
@@ -44,3 +48,8 @@ def minimal_receiver(request):
 
 def cached_value(request):
     return HttpResponse(cache.get(CACHED_VALUE_KEY), content_type="application/json")
+
+
+class CachedValueAPIView(APIView):
+    def get(self, request):
+        return HttpResponse(cache.get(CACHED_VALUE_KEY), content_type="application/json")
