@@ -101,16 +101,21 @@ def drop_database():
         conn.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
 
 
-def write_manifest(folder):
-    """Sign every real sample once (ping excluded: it is answered 200, not queued)."""
-    lines = []
+def signed_samples():
+    """(event, signature, path, body) of every real sample, signed once (ping excluded: answered 200, not queued)."""
+    samples = []
     for path in sorted(SAMPLES.glob("*/*.json")):
         event = path.parent.name
         if event == "ping":
             continue
         body = path.read_bytes()
         signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        lines.append(f"{event}\t{signature}\t{path}")
+        samples.append((event, signature, path, body))
+    return samples
+
+
+def write_manifest(folder):
+    lines = [f"{event}\t{signature}\t{path}" for event, signature, path, _body in signed_samples()]
     manifest = folder / "deliveries.tsv"
     manifest.write_text("\n".join(lines) + "\n")
     return manifest, len(lines)
@@ -151,6 +156,24 @@ def staff_token():
 
     user = get_user_model().objects.create_user("bench", password="bench-only-pw-123456", is_staff=True)
     return ApiToken.objects.issue(user, name="bench")[1]
+
+
+def start_simulator():
+    """The GitHub simulator behind the cached read, with one pull request: a body of about 17 KB."""
+    from tests.fakegithub import FakeGitHub
+
+    fake = FakeGitHub(token=GITHUB_TOKEN, rate_limit=1_000_000).start()
+    fake.add_repo(OWNER, REPO, pulls=1)
+    return fake
+
+
+def set_reference_value(pulls_size):
+    """The minimal cache view's value: as large as the pulls body, at least 20 KB."""
+    from django.core.cache import cache
+
+    from bench.reference.views import CACHED_VALUE_KEY
+
+    cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, pulls_size // 1000)), None)
 
 
 def count_rows(table):
@@ -283,10 +306,7 @@ def main(argv=None):
     configs = create_configs()
     token = staff_token()
 
-    from tests.fakegithub import FakeGitHub
-
-    fake = FakeGitHub(token=GITHUB_TOKEN, rate_limit=1_000_000).start()
-    fake.add_repo(OWNER, REPO, pulls=1)  # one pull request: a body of about 17 KB
+    fake = start_simulator()
     os.environ["GITHUB_API_URL"] = fake.url
     port = free_port()
     server = None
@@ -295,19 +315,14 @@ def main(argv=None):
         base = f"http://127.0.0.1:{port}"
         print(f"gunicorn on {base} (log {folder / 'gunicorn.log'}); {samples} signed samples, {configs} configs; "
               f"{args.rounds} interleaved rounds of {args.seconds} s per variant, wrk -t2", flush=True)
-        from django.core.cache import cache
-
         import requests
-
-        from bench.reference.views import CACHED_VALUE_KEY
 
         pulls_url = f"/api/v1/github/{OWNER}/{REPO}/pulls"
         first = requests.get(base + pulls_url, headers={"Authorization": f"Token {token}"}, timeout=10)
         if first.status_code != 200:
             fail(f"GET {pulls_url} answered {first.status_code}: {first.text[:300]}")
         pulls_size = len(first.content)
-        # The minimal cache view's value: as large as the pulls body, at least 20 KB.
-        cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, pulls_size // 1000)), None)
+        set_reference_value(pulls_size)
 
         ingest, redeliveries, reads = {}, None, {}
         for connections in args.connections if args.only != "reads" else ():

@@ -24,10 +24,7 @@ half a minute per child on this machine, two children at a time.
 """
 
 import argparse
-import hashlib
-import hmac
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -58,17 +55,6 @@ VARIANTS = {
 WARM_UP = 72  # every sample once
 
 
-def signed_samples():
-    samples = []
-    for path in sorted(ingest.SAMPLES.glob("*/*.json")):
-        if path.parent.name == "ping":  # answered 200, not stored: not the ingest path
-            continue
-        body = path.read_bytes()
-        signature = "sha256=" + hmac.new(ingest.SECRET.encode(), body, hashlib.sha256).hexdigest()
-        samples.append((path.parent.name, signature, body))
-    return samples
-
-
 def serve(name, requests, token, run_id):
     """Child: serve WARM_UP + ``requests`` requests of one variant in-process."""
     import django
@@ -78,7 +64,7 @@ def serve(name, requests, token, run_id):
 
     app = WSGIHandler()
     method, path, authenticated, _reference = VARIANTS[name]
-    samples = signed_samples() if method == "POST" else None
+    samples = ingest.signed_samples() if method == "POST" else None
 
     def call(number):
         environ = {
@@ -90,7 +76,7 @@ def serve(name, requests, token, run_id):
         if authenticated:
             environ["HTTP_AUTHORIZATION"] = f"Token {token}"
         if samples:
-            event, signature, body = samples[number % len(samples)]
+            event, signature, _path, body = samples[number % len(samples)]
             environ.update({
                 "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/json",
                 "HTTP_X_GITHUB_EVENT": event, "HTTP_X_HUB_SIGNATURE_256": signature,
@@ -148,10 +134,7 @@ def main(argv=None):
     if shutil.which("valgrind") is None:
         ingest.fail("valgrind is not installed (Debian/Ubuntu: apt-get install valgrind); nothing was started.")
 
-    from tests.fakegithub import FakeGitHub
-
-    fake = FakeGitHub(token=ingest.GITHUB_TOKEN, rate_limit=1_000_000).start()
-    fake.add_repo(ingest.OWNER, ingest.REPO, pulls=1)  # one pull request: a body of about 17 KB
+    fake = ingest.start_simulator()
     # Only this process calls it; the children must find the entry cached (checked at their warm-up).
     os.environ["GITHUB_API_URL"] = fake.url
     pool = ThreadPoolExecutor(max_workers=2)
@@ -191,15 +174,12 @@ def main(argv=None):
 
 def prime_caches():
     """The pulls entry, fetched once from the GitHub simulator; the reference's 20 KB value."""
-    from django.core.cache import cache
-
-    from bench.reference.views import CACHED_VALUE_KEY
     from githubfeatures.selectors import github_read
 
     result = github_read(ingest.OWNER, ingest.REPO, "pulls")
     if result.status != 200 or result.text is None:
         ingest.fail(f"GET {PULLS} from the simulator gave {result.status}")
-    cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, len(result.text) // 1000)), None)
+    ingest.set_reference_value(len(result.text.encode()))
 
 
 if __name__ == "__main__":
