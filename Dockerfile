@@ -12,8 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000
 
 WORKDIR /app
+# The lock (every package pinned, with hashes). deploy/check_install.py runs this same
+# `pip install` line in a fresh virtualenv in CI: keep it on one line.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic needs settings but no database or real secret.

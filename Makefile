@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check serve worker beat bench-processing clean drills bench-ingest bench-instructions
+.PHONY: run test check check-install lock serve worker beat bench-processing clean drills bench-ingest bench-instructions
 
+# The runtime lock, with the dev tools' lock layered on top; both with hashes (see README, "Dependencies").
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
 ## run: install, migrate and serve on http://127.0.0.1:8000 (embedded: SQLite, local memory, in-process tasks)
@@ -25,9 +25,19 @@ run: $(STAMP)
 ## check: migrations match the models; production settings pass `check --deploy`
 check: $(STAMP)
 	SECRET_KEY=test-only-not-secret $(BIN)/python manage.py makemigrations --check --dry-run
-	DEBUG=0 SECRET_KEY=check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-	SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=1 SECURE_HSTS_PRELOAD=1 \
-	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python deploy/check_install.py deploy --python $(BIN)/python
+
+## check-install: a fresh virtualenv from requirements.txt alone (the Dockerfile's pip line) runs
+## web, worker and beat against PostgreSQL and Redis and processes a real delivery (CI runs it)
+check-install:
+	$(PYTHON) deploy/check_install.py $(CHECK_INSTALL_ARGS)
+
+## lock: recompile requirements.txt and requirements-dev.txt from the .in files, keeping current
+## pins unless asked (LOCK_ARGS="--upgrade-package django" or LOCK_ARGS=--upgrade)
+lock: export UV_CUSTOM_COMPILE_COMMAND = make lock
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements.in --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements.txt
+	$(BIN)/uv pip compile requirements-dev.in --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements-dev.txt
 
 ## test: install, check, and run the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 test: check

@@ -21,17 +21,24 @@ TEST_SECRET = "test-secret-for-the-suite-0123456789"
 RECEIVER_URL = "/api/v1/webhooks/github"
 
 
+# The real samples are part of the test contract: missing means failing, never skipping.
+MISSING_SAMPLES = f"GitHub samples not found at {SAMPLES_DIR} (set GITHUB_SAMPLES_DIR)"
+
+
+def pytest_sessionstart(session):
+    if not (WEBHOOK_SAMPLES.is_dir() and API_SAMPLES.is_dir()):
+        raise pytest.UsageError(MISSING_SAMPLES)
+
+
 def webhook_sample_files():
     """Every real payload, as (event name, path); the folder is the event."""
-    if not WEBHOOK_SAMPLES.is_dir():
-        return []
     return sorted((path.parent.name, path) for path in WEBHOOK_SAMPLES.glob("*/*.json"))
 
 
 def sample_path(relative):
     path = WEBHOOK_SAMPLES / relative
     if not path.exists():
-        pytest.skip(f"GitHub samples not found at {SAMPLES_DIR} (set GITHUB_SAMPLES_DIR)")
+        pytest.fail(f"{MISSING_SAMPLES}: no {relative}")
     return path
 
 

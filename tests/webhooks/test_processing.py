@@ -60,7 +60,6 @@ def test_receiver_enqueues_on_commit_and_the_task_builds_state(client, django_ca
     assert (pull.head_ref, pull.base_ref, pull.author_login) == ("changes", "master", "Codertocat")
 
 
-@pytest.mark.skipif(not SAMPLES, reason="GitHub samples folder not found")
 @pytest.mark.parametrize("event_name, path", SAMPLES, ids=[f"{e}/{p.name}" for e, p in SAMPLES])
 def test_every_real_sample_processes_without_error(client, event_name, path):
     response = post_delivery(client, event_name, path.read_bytes())
