@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check check-install lock serve worker beat bench-processing clean drills bench-ingest bench-instructions
+.PHONY: run test check check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache
 
 # The runtime lock, with the dev tools' lock layered on top; both with hashes (see README, "Dependencies").
 $(STAMP): requirements.txt requirements-dev.txt
@@ -75,3 +75,11 @@ bench-ingest: $(STAMP)
 ## bench-instructions: instructions per request of the hot paths and their references (needs valgrind, PostgreSQL, Redis)
 bench-instructions: $(STAMP)
 	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
+
+## bench-processing: drain 10,000 stored events with 1 then 2 Celery workers (needs PostgreSQL, Redis)
+bench-processing: $(STAMP)
+	$(BIN)/python bench/processing.py $(BENCH_ARGS)
+
+## bench-client-cache: 10,000 GitHub reads through the cache against the simulator (REDIS_URL for Redis)
+bench-client-cache: $(STAMP)
+	$(BIN)/python bench/client_cache.py $(BENCH_ARGS)

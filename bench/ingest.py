@@ -20,9 +20,13 @@ deliveries from ../shared/github-samples/webhooks/ by the same wrk script, in
 interleaved rounds (A B C, C B A, ...) so that each product run sits next to
 its references; then the full receiver with 10% redeliveries; then, the same
 way, the cached read ``GET /api/v1/github/{owner}/{repo}/pulls`` (token,
-X-Cache: HIT) against a view returning a 20 KB value from django-redis. After
-every run the rows stored are counted and compared with what the generator saw
-answered. Figures are medians over the rounds.
+X-Cache: HIT) for two pages of the simulator: one pull request (about 15 KB)
+and a page of about 180 KB (GitHub's size for 30 pull requests), each served
+without compression, gzip-compressed (``Accept-Encoding: gzip``) and as our own
+304 (``If-None-Match``), against a view returning the same page's bytes,
+uncompressed, from django-redis. After every run the rows stored are counted
+and compared with what the generator saw answered. Figures are medians over
+the rounds.
 No Celery worker runs: this measures intake; events stay pending in the outbox.
 """
 
@@ -54,6 +58,9 @@ SECRET = "bench-ingest-webhook-secret-not-secret"
 GITHUB_TOKEN = "ghp_benchIngestTokenNotSecret0123456789"
 MINIMAL_TABLE = "bench_minimal_delivery"
 OWNER, REPO = "octocat", "hello-world"
+# The cached-read pages: name -> (repository, pull requests on it). The simulator's
+# pull requests are ~20 KB each (vary_pulls); 9 make a page of GitHub's size for 30 (~180 KB).
+PAGES = {"small": (REPO, 1), "large": ("hello-world-page", 9)}
 
 server_url = urlsplit(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
 DATABASE_URL = urlunsplit(server_url._replace(path=f"/{DATABASE_NAME}"))
@@ -159,21 +166,51 @@ def staff_token():
 
 
 def start_simulator():
-    """The GitHub simulator behind the cached read, with one pull request: a body of about 17 KB."""
+    """The GitHub simulator behind the cached reads, with the repositories of PAGES."""
     from tests.fakegithub import FakeGitHub
 
     fake = FakeGitHub(token=GITHUB_TOKEN, rate_limit=1_000_000).start()
-    fake.add_repo(OWNER, REPO, pulls=1)
+    for number, (repo, pulls) in enumerate(PAGES.values()):
+        vary_pulls(fake.add_repo(OWNER, repo, pulls=pulls), seed=number)
     return fake
 
 
-def set_reference_value(pulls_size):
-    """The minimal cache view's value: as large as the pulls body, at least 20 KB."""
+def vary_pulls(repo, seed):
+    """Give each pull request its own author, text and commit ids, as on a real page.
+
+    The simulator's copies differ only in number and dates, which would
+    compress far better than GitHub's pages do; these differences keep the
+    gzip ratio near a real page's (printed with the results).
+    """
+    import random
+
+    rng = random.Random(seed)
+    words = "the a fix add remove update test cache client webhook token retry page error build docs".split()
+    for pull in repo.pulls:
+        pull["body"] = " ".join(
+            rng.randbytes(4).hex() if rng.random() < 0.1 else rng.choice(words) + rng.choice(["", "s", "ed", "ing"])
+            for _ in range(400)
+        )
+        pull["title"] = " ".join(rng.choice(words) for _ in range(8))
+        for side in ("head", "base"):
+            if isinstance(pull.get(side), dict):
+                pull[side]["sha"] = rng.randbytes(20).hex()
+        if isinstance(pull.get("user"), dict):
+            pull["user"].update(login=f"developer-{rng.randrange(10**6)}", id=rng.randrange(10**8))
+        pull["node_id"] = rng.randbytes(12).hex()
+
+
+def pulls_path(page):
+    return f"/api/v1/github/{OWNER}/{PAGES[page][0]}/pulls"
+
+
+def set_reference_value(page, body):
+    """The minimal cache view's value for ``page``: the bytes the cached read answers uncompressed."""
     from django.core.cache import cache
 
-    from bench.reference.views import CACHED_VALUE_KEY
+    from bench.reference.views import reference_key
 
-    cache.set(CACHED_VALUE_KEY, json.dumps(["x" * 1000] * max(20, pulls_size // 1000)), None)
+    cache.set(reference_key(page), body, None)
 
 
 def count_rows(table):
@@ -254,8 +291,11 @@ def run_deliveries(base, path, manifest, *, connections, seconds, tag, table=Non
     return dict(result, rows=after[0] - before[0], unique=after[1] - before[1])
 
 
-def run_reads(base, path, *, connections, seconds, token=""):
-    return wrk(base + path, WRK_DIR / "reads.lua", [seconds, token], connections=connections, seconds=seconds)
+def run_reads(base, path, *, connections, seconds, token="", encoding="", if_none_match=""):
+    return wrk(
+        base + path, WRK_DIR / "reads.lua", [seconds, token, encoding, if_none_match],
+        connections=connections, seconds=seconds,
+    )
 
 
 def flush_redis():
@@ -317,12 +357,16 @@ def main(argv=None):
               f"{args.rounds} interleaved rounds of {args.seconds} s per variant, wrk -t2", flush=True)
         import requests
 
-        pulls_url = f"/api/v1/github/{OWNER}/{REPO}/pulls"
-        first = requests.get(base + pulls_url, headers={"Authorization": f"Token {token}"}, timeout=10)
-        if first.status_code != 200:
-            fail(f"GET {pulls_url} answered {first.status_code}: {first.text[:300]}")
-        pulls_size = len(first.content)
-        set_reference_value(pulls_size)
+        pages = {}
+        for page in PAGES:
+            first = requests.get(base + pulls_path(page), headers={"Authorization": f"Token {token}"}, timeout=10)
+            zipped = requests.get(base + pulls_path(page), timeout=10, stream=True,
+                                  headers={"Authorization": f"Token {token}", "Accept-Encoding": "gzip"})
+            if first.status_code != 200 or zipped.headers.get("Content-Encoding") != "gzip":
+                fail(f"GET {pulls_path(page)} answered {first.status_code}: {first.text[:300]}")
+            gzipped_size = len(zipped.raw.read())
+            pages[page] = {"size": len(first.content), "gzipped": gzipped_size, "etag": first.headers["ETag"]}
+            set_reference_value(page, first.content)
 
         ingest, redeliveries, reads = {}, None, {}
         for connections in args.connections if args.only != "reads" else ():
@@ -348,19 +392,25 @@ def main(argv=None):
             )
             report("full receiver, 10% redeliveries", connections, 0, redeliveries)
 
-        read_variants = [("minimal cache view", "/bench/cached-value", ""), ("cached read (pulls)", pulls_url, token)]
-        for connections in args.connections if args.only != "ingest" else ():
-            for name, path, key in read_variants:
-                run_reads(base, path, connections=connections, seconds=2, token=key)
+        for page, facts in pages.items() if args.only != "ingest" else ():
+            read_variants = [
+                ("minimal cache view", f"/bench/cached-value/{page}", {}),
+                ("cached read", pulls_path(page), {"token": token}),
+                ("cached read, gzip", pulls_path(page), {"token": token, "encoding": "gzip"}),
+                ("cached read, 304", pulls_path(page), {"token": token, "if_none_match": facts["etag"]}),
+            ]
+            for connections in args.connections:
+                for name, path, options in read_variants:
+                    run_reads(base, path, connections=connections, seconds=2, **options)
 
-            def run_read(number, name, path, key, connections=connections):
-                result = run_reads(base, path, connections=connections, seconds=args.seconds, token=key)
-                report(name, connections, number, result)
-                return result
+                def run_read(number, name, path, options, connections=connections, page=page):
+                    result = run_reads(base, path, connections=connections, seconds=args.seconds, **options)
+                    report(f"{name} ({page})", connections, number, result)
+                    return result
 
-            reads[connections] = interleaved(read_variants, args.rounds, run_read)
+                reads[(page, connections)] = interleaved(read_variants, args.rounds, run_read)
         print()
-        print_tables(ingest, redeliveries, reads, pulls_size, args)
+        print_tables(ingest, redeliveries, reads, pages, args)
     finally:
         if server is not None:
             stop(server)
@@ -388,6 +438,7 @@ def summary(runs, reference_runs=None):
         "p99": median([run["p99_ms"] for run in runs]),
         "p99_worst": max(run["p99_ms"] for run in runs),
         "2xx": sum(run["2xx"] for run in runs),
+        "answered": sum(run["answered"] for run in runs),
         "non_2xx": sum(run["non_2xx"] for run in runs),
         "rows": sum(run.get("rows", 0) for run in runs),
         "unique": sum(run.get("unique", 0) for run in runs),
@@ -403,13 +454,13 @@ def ratio_cell(row):
     return f"{row['ratio']:.2f} ({row['ratio_low']:.2f}–{row['ratio_high']:.2f})"
 
 
-def print_tables(ingest, redeliveries, reads, pulls_size, args):
+def print_tables(ingest, redeliveries, reads, pages, args):
     print(f"Medians of {args.rounds} interleaved rounds of {args.seconds} s; ratio = median of the per-round "
           "ratios (lowest–highest).")
     if ingest:
         print_ingest(ingest, redeliveries, args)
     if reads:
-        print_reads(reads, pulls_size)
+        print_reads(reads, pages)
 
 
 def print_ingest(ingest, redeliveries, args):
@@ -432,17 +483,22 @@ def print_ingest(ingest, redeliveries, args):
           f"| {redeliveries['rows']:,} ({redeliveries['unique']:,} ids) |")
 
 
-def print_reads(reads, pulls_size):
+def print_reads(reads, pages):
     print()
-    print(f"| run | connections | requests/s | p50 ms | p99 ms (worst round) | × minimal cache view | X-Cache HIT "
-          f"| non-2xx |  (pulls body {pulls_size:,} bytes)")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for connections, results in reads.items():
+    for page, facts in pages.items():
+        print(f"{page} page: {facts['size']:,} bytes, {facts['gzipped']:,} gzip-compressed "
+              f"({facts['size'] / facts['gzipped']:.1f}:1)")
+    print()
+    print("| page | run | connections | requests/s | p50 ms | p99 ms (worst round) | × minimal cache view "
+          "| X-Cache HIT | statuses |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for (page, connections), results in reads.items():
         for name, runs in results.items():
             row = summary(runs, results["minimal cache view"])
-            hits = f"{row['hits']:,} of {row['2xx']:,}" if row["hits"] else "–"
-            print(f"| {name} | {connections} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p99']:.1f} "
-                  f"({row['p99_worst']:.1f}) | {ratio_cell(row)} | {hits} | {row['non_2xx']} |")
+            hits = f"{row['hits']:,} of {row['answered']:,}" if row["hits"] else "–"
+            statuses = sorted({key for run in runs for key in run["statuses"] if key.isdigit()})
+            print(f"| {page} | {name} | {connections} | {row['rate']:,.0f} | {row['p50']:.1f} | {row['p99']:.1f} "
+                  f"({row['p99_worst']:.1f}) | {ratio_cell(row)} | {hits} | {', '.join(statuses)} |")
 
 
 if __name__ == "__main__":

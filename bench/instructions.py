@@ -36,21 +36,24 @@ from pathlib import Path
 
 os.environ.setdefault("BENCH_DATABASE_NAME", "ghsvc_instructions")
 os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
-# A token trusted for the whole run: no database query lands in the counted requests.
-os.environ.setdefault("API_TOKEN_CACHE_SECONDS", "86400")
+# The token is checked against the database once, then trusted while no token or user changes.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import ingest  # noqa: E402  (sets the environment of the server it benchmarks)
 
-PULLS = f"/api/v1/github/{ingest.OWNER}/{ingest.REPO}/pulls"
-# name: (method, path, authenticated, the reference it is compared with)
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip"}
+# name: (method, path, authenticated, the reference it is compared with, extra WSGI environ)
 VARIANTS = {
-    "trivial view": ("GET", "/bench/trivial", False, None),
-    "minimal cache view": ("GET", "/bench/cached-value", False, None),
-    "minimal cache view in DRF": ("GET", "/bench/cached-value-drf", True, "minimal cache view"),
-    "cached read (pulls)": ("GET", PULLS, True, "minimal cache view"),
-    "minimal receiver": ("POST", "/bench/minimal-receiver", False, None),
-    "full receiver": ("POST", "/api/v1/webhooks/github", False, "minimal receiver"),
+    "trivial view": ("GET", "/bench/trivial", False, None, {}),
+    "minimal cache view": ("GET", "/bench/cached-value/small", False, None, {}),
+    "minimal cache view in DRF": ("GET", "/bench/cached-value-drf/small", True, "minimal cache view", {}),
+    "cached read (pulls)": ("GET", ingest.pulls_path("small"), True, "minimal cache view", {}),
+    "cached read (pulls), gzip": ("GET", ingest.pulls_path("small"), True, "minimal cache view", GZIP),
+    "minimal cache view, large page": ("GET", "/bench/cached-value/large", False, None, {}),
+    "cached read, large page": ("GET", ingest.pulls_path("large"), True, "minimal cache view, large page", {}),
+    "cached read, large page, gzip": ("GET", ingest.pulls_path("large"), True, "minimal cache view, large page", GZIP),
+    "minimal receiver": ("POST", "/bench/minimal-receiver", False, None, {}),
+    "full receiver": ("POST", "/api/v1/webhooks/github", False, "minimal receiver", {}),
 }
 WARM_UP = 72  # every sample once
 
@@ -63,7 +66,7 @@ def serve(name, requests, token, run_id):
     from django.core.handlers.wsgi import WSGIHandler
 
     app = WSGIHandler()
-    method, path, authenticated, _reference = VARIANTS[name]
+    method, path, authenticated, _reference, extra = VARIANTS[name]
     samples = ingest.signed_samples() if method == "POST" else None
 
     def call(number):
@@ -73,6 +76,7 @@ def serve(name, requests, token, run_id):
             "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
             "wsgi.errors": sys.stderr,
         }
+        environ.update(extra)
         if authenticated:
             environ["HTTP_AUTHORIZATION"] = f"Token {token}"
         if samples:
@@ -173,13 +177,14 @@ def main(argv=None):
 
 
 def prime_caches():
-    """The pulls entry, fetched once from the GitHub simulator; the reference's 20 KB value."""
+    """Each page's pulls entry, fetched once from the GitHub simulator; the references' copies of its bytes."""
     from githubfeatures.selectors import github_read
 
-    result = github_read(ingest.OWNER, ingest.REPO, "pulls")
-    if result.status != 200 or result.text is None:
-        ingest.fail(f"GET {PULLS} from the simulator gave {result.status}")
-    ingest.set_reference_value(len(result.text.encode()))
+    for page, (repo, _pulls) in ingest.PAGES.items():
+        result = github_read(ingest.OWNER, repo, "pulls")
+        if result.status != 200 or result.gzipped is None:
+            ingest.fail(f"GET {ingest.pulls_path(page)} from the simulator gave {result.status}")
+        ingest.set_reference_value(page, result.content)
 
 
 if __name__ == "__main__":

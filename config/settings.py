@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "coherence",
     "accounts",
     "webhooks",
     "ratelimits",
@@ -208,9 +209,10 @@ REST_FRAMEWORK = {
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 
-# An API token checked against the database is trusted this many seconds per
-# process; revocations in another process take effect within this delay.
-API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", default=10.0)
+# Per-process caches (configs, API tokens) reload when their generation changes
+# (coherence/generations.py). The shared cache's copy of a generation lives this
+# long: the bound on staleness only when Redis failed while a change was made.
+COHERENCE_SHARED_TTL_SECONDS = env.int("COHERENCE_SHARED_TTL_SECONDS", default=60)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "GitHub integration service",
@@ -260,10 +262,6 @@ WEBHOOK_SWEEP_MIN_AGE_SECONDS = env.int("WEBHOOK_SWEEP_MIN_AGE_SECONDS", default
 # and how long the relay gathers ids after the first one before publishing them.
 WEBHOOK_ENQUEUE_BATCH_SIZE = env.int("WEBHOOK_ENQUEUE_BATCH_SIZE", default=50)
 WEBHOOK_RELAY_GATHER_SECONDS = env.float("WEBHOOK_RELAY_GATHER_SECONDS", default=0.2)
-# Configs are read from the database at most this often per process (saves a
-# query per delivery); a change made through the admin or API applies at once
-# in the process that made it, elsewhere within this many seconds.
-WEBHOOK_CONFIG_CACHE_SECONDS = env.float("WEBHOOK_CONFIG_CACHE_SECONDS", default=5.0)
 # The hourly redelivery task looks this far back (GitHub keeps deliveries 3 days).
 WEBHOOK_REDELIVER_LOOKBACK_HOURS = env.int("WEBHOOK_REDELIVER_LOOKBACK_HOURS", default=24)
 

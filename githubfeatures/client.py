@@ -29,6 +29,7 @@ import logging
 import math
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
@@ -89,14 +90,14 @@ def parse_link_header(value):
 class ApiResponse:
     """One answer from GitHub: status, headers (lower-case names) and parsed body.
 
-    ``text`` is the JSON body as GitHub sent it (None for other bodies), so it
-    can be relayed without decoding and encoding it again.
+    ``content`` is the JSON body's bytes as GitHub sent them (None for other
+    bodies), so it can be relayed without decoding and encoding it again.
     """
 
     status: int
     headers: dict
     body: object
-    text: str | None = field(default=None, repr=False)
+    content: bytes | None = field(default=None, repr=False)
 
     @property
     def links(self):
@@ -119,12 +120,25 @@ class CachedResponse(ApiResponse):
     etag: str = ""
     fetched_at: float = 0.0
     error: Exception | None = field(default=None, repr=False)
+    # The JSON body gzip-compressed, as the cache stores it (None for other bodies).
+    gzipped: bytes | None = field(default=None, repr=False)
 
-    # ``body`` is decoded from ``text`` on first use: a relayed HIT never needs it.
+    # ``content`` and ``body`` are made from ``gzipped`` on first use: a HIT
+    # relayed to a client that accepts gzip needs neither.
+    @property
+    def content(self):
+        if self._content is _NOT_DECODED:
+            self._content = zlib.decompress(self.gzipped, wbits=GZIP_WBITS)
+        return self._content
+
+    @content.setter
+    def content(self, value):
+        self._content = value
+
     @property
     def body(self):
         if self._body is _NOT_DECODED:
-            self._body = json.loads(self.text)
+            self._body = json.loads(self.content)
         return self._body
 
     @body.setter
@@ -137,6 +151,8 @@ class CachedResponse(ApiResponse):
 
 
 _NOT_DECODED = object()
+# zlib reads the gzip container itself with these window bits, a little faster than gzip.decompress.
+GZIP_WBITS = zlib.MAX_WBITS | 16
 
 
 class GitHubError(Exception):
@@ -352,7 +368,7 @@ class GitHubClient:
             response.status_code,
             dict(response.headers.lower_items()),
             body,
-            text=response.text if body is not None and not isinstance(body, str) else None,
+            content=response.content if body is not None and not isinstance(body, str) else None,
         )
 
     def get(self, template, **kwargs):
@@ -377,8 +393,8 @@ class GitHubClient:
         and the key namespace ``gh:{owner}/{repo}:{resource}:{hash}``.
         """
         owner, repo = path["owner"], path["repo"]
-        params = {name: value for name, value in (params or {}).items() if value not in (None, "")}
-        key = github_cache.cache_key(owner, repo, resource, [template, path, params, self.token_hash])
+        params = self._cache_params(params)
+        key = self._cache_key(template, resource, params, path)
         now = self.clock()
         entry = github_cache.get_entry(key)
         if entry is not None and entry.is_fresh(now):
@@ -418,9 +434,9 @@ class GitHubClient:
             return self._cached_response(entry, REVALIDATED, 304)
 
         entry = github_cache.CacheEntry(
-            # The JSON text alone when there is one: smaller to store, relayed as is.
-            body=None if response.text is not None else response.body,
-            text=response.text,
+            # A JSON body is stored compressed, once, in the form it is served in.
+            body=None if response.content is not None else response.body,
+            gzipped=github_cache.compress(response.content) if response.content is not None else None,
             status=response.status,
             headers={name: response.headers[name] for name in github_cache.KEPT_HEADERS if name in response.headers},
             etag=response.headers.get("etag", ""),
@@ -430,7 +446,36 @@ class GitHubClient:
         )
         if response.status == 200:
             github_cache.store_entry(key, entry, owner, repo)
-        return self._cached_response(entry, MISS, response.status)
+        fetched = self._cached_response(entry, MISS, response.status)
+        if response.content is not None:
+            fetched.content = response.content  # at hand: no need to decompress it again
+        return fetched
+
+    def read_key(self, template, *, resource, params=None, **path):
+        """The cache key ``cached_get`` reads for these arguments."""
+        return self._cache_key(template, resource, self._cache_params(params), path)
+
+    def fresh_hit(self, entry):
+        """What ``cached_get`` answers from ``entry`` when it is fresh, else None; nothing is counted.
+
+        For a caller that read the entry itself (``read_key``) and counts the
+        HIT (``count_hit``) only once it serves it; a None falls back to
+        ``cached_get``, which counts what it does.
+        """
+        if entry is None or not entry.is_fresh(self.clock()):
+            return None
+        return self._cached_response(entry, HIT, None)
+
+    @staticmethod
+    def count_hit(resource):
+        metrics.CACHE_HITS.labels(resource=resource).inc()
+
+    @staticmethod
+    def _cache_params(params):
+        return {name: value for name, value in (params or {}).items() if value not in (None, "")}
+
+    def _cache_key(self, template, resource, params, path):
+        return github_cache.cache_key(path["owner"], path["repo"], resource, [template, path, params, self.token_hash])
 
     def invalidate(self, owner, repo):
         """Drop the repository's cached reads; returns how many entries went."""
@@ -448,8 +493,9 @@ class GitHubClient:
         return CachedResponse(
             status=entry.status,
             headers=dict(entry.headers),
-            body=entry.body if entry.text is None else _NOT_DECODED,
-            text=entry.text,
+            body=entry.body if entry.gzipped is None else _NOT_DECODED,
+            content=None if entry.gzipped is None else _NOT_DECODED,
+            gzipped=entry.gzipped,
             cache=cache,
             upstream_status=upstream_status,
             etag=entry.etag,

@@ -14,13 +14,14 @@ uncached for ``GITHUB_CACHE_RETRY_SECONDS`` instead of paying a Redis timeout
 on every read; the outage is logged once and every skipped call is counted.
 """
 
+import gzip
 import hashlib
 import json
 import logging
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from django.conf import settings
 from django.core.cache import caches
@@ -39,8 +40,11 @@ TTL_SETTINGS = {
 }
 # Response headers worth keeping with a body: what a 200 from the cache must still carry.
 KEPT_HEADERS = ("etag", "last-modified", "link", "content-type")
-# Bumped when the stored form of an entry changes (2: JSON bodies stored as text, see pack()).
-ENTRY_FORMAT = 2
+# Bumped when the stored form of an entry changes (3: JSON bodies stored gzip-compressed, see pack()).
+ENTRY_FORMAT = 3
+# zlib's default: a 180 KB page of pull requests in a few milliseconds, once per fetch, to ~1/8.
+GZIP_LEVEL = 6
+GZIP_MAGIC = b"\x1f\x8b"
 # Index of keys per repository, for backends without delete_pattern; bounded.
 MAX_INDEXED_KEYS = 1000
 _GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
@@ -49,8 +53,8 @@ _GLOB_SPECIALS = re.compile(r"([*?\[\]\\])")
 @dataclass
 class CacheEntry:
     body: object = None
-    # The JSON body as GitHub sent it; when set, ``body`` is None.
-    text: str | None = None
+    # The JSON body as GitHub sent it, gzip-compressed; when set, ``body`` is None.
+    gzipped: bytes | None = None
     status: int = 200
     headers: dict = field(default_factory=dict)
     etag: str = ""
@@ -82,17 +86,17 @@ class CacheEntry:
             return None
 
     def pack(self):
-        """What the cache stores: a dict, or for a JSON body the metadata as JSON, a newline, the body.
+        """What the cache stores: a dict, or for a JSON body the metadata as JSON, a newline, the gzip bytes.
 
-        The body is GitHub's JSON text; kept as bytes it is stored and read
-        back verbatim, instead of being escaped into a JSON string (and
-        unescaped on every hit).
+        The body is stored once, in the form most clients are served: a HIT
+        for a client that accepts gzip sends these bytes as they are, and
+        nothing on the read path grows with the body's size.
         """
-        if self.text is None:
+        if self.gzipped is None:
             return self.to_dict()
-        metadata = {name: value for name, value in self.to_dict().items() if name not in ("body", "text")}
+        metadata = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("body", "gzipped")}
         # json.dumps escapes newlines, so the first newline ends the metadata.
-        return json.dumps(metadata, separators=(",", ":")).encode() + b"\n" + self.text.encode()
+        return json.dumps(metadata, separators=(",", ":")).encode() + b"\n" + self.gzipped
 
     @classmethod
     def unpack(cls, value):
@@ -101,13 +105,19 @@ class CacheEntry:
             return cls.from_dict(value)
         if not isinstance(value, bytes):
             return None
-        metadata, separator, text = value.partition(b"\n")
+        metadata, separator, gzipped = value.partition(b"\n")
         try:
             data = json.loads(metadata) if separator else None
-            text = text.decode()
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:
             return None
-        return cls.from_dict({**data, "text": text}) if isinstance(data, dict) else None
+        if not (isinstance(data, dict) and gzipped.startswith(GZIP_MAGIC)):
+            return None
+        return cls.from_dict({**data, "gzipped": gzipped})
+
+
+def compress(content):
+    """gzip bytes of ``content``; mtime 0 so equal bodies compress to equal bytes."""
+    return gzip.compress(content, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 # --- Keys ------------------------------------------------------------------
@@ -231,6 +241,23 @@ def note_failure(operation, exc):
 def get_entry(key):
     value = _call("get", "get", key)
     return CacheEntry.unpack(value) if value is not None else None
+
+
+def stored_key(key):
+    """The key as the backend stores it (prefix and version added), for reading it raw elsewhere."""
+    return caches["default"].make_key(key)
+
+
+def entry_from_stored(value):
+    """The entry from a value read raw under ``stored_key``; None when absent or undecodable."""
+    if value is None:
+        return None
+    backend = _backend()
+    try:
+        value = backend.decode(value) if hasattr(backend, "decode") else value
+    except ValueError:
+        return None
+    return CacheEntry.unpack(value)
 
 
 def store_entry(key, entry, owner, repo):

@@ -14,5 +14,6 @@ class WebhooksConfig(AppConfig):
         from .models import WebhookConfig
         from .selectors import config_cache
 
-        post_save.connect(config_cache.clear, sender=WebhookConfig, dispatch_uid="webhook-config-cache")
-        post_delete.connect(config_cache.clear, sender=WebhookConfig, dispatch_uid="webhook-config-cache-delete")
+        # Any saved or deleted config (API, admin, command) is in force in every process at once.
+        post_save.connect(config_cache.changed, sender=WebhookConfig, dispatch_uid="webhook-config-cache")
+        post_delete.connect(config_cache.changed, sender=WebhookConfig, dispatch_uid="webhook-config-cache-delete")

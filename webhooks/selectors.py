@@ -1,41 +1,32 @@
-import threading
-import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
+from coherence.process_cache import ProcessCache
+
 from .models import WebhookConfig, WebhookEvent
 
 
-class _ConfigCache:
-    """Every config, indexed for the receiver, reloaded at most every WEBHOOK_CONFIG_CACHE_SECONDS.
+@dataclass
+class ConfigIndex:
+    """Every config, indexed the ways the receiver looks one up."""
 
-    Saves a query on every delivery. Saving or deleting a config clears it in
-    the process that did so (signals in apps.py); other processes catch up
-    within the TTL, and a rotated secret stays valid meanwhile.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._loaded_at = None
-        self.by_hook_id = {}
-        self.by_repository = {}
-
-    def clear(self, **kwargs):
-        self._loaded_at = None
-
-    def get(self):
-        now = time.monotonic()
-        if self._loaded_at is None or now - self._loaded_at >= settings.WEBHOOK_CONFIG_CACHE_SECONDS:
-            with self._lock:
-                configs = list(WebhookConfig.objects.all())
-                self.by_hook_id = {config.hook_id: config for config in configs if config.hook_id is not None}
-                self.by_repository = {config.repository.lower(): config for config in configs}
-                self._loaded_at = now
-        return self
+    by_hook_id: dict = field(default_factory=dict)
+    by_repository: dict = field(default_factory=dict)
 
 
-config_cache = _ConfigCache()
+def _load_config_index():
+    configs = list(WebhookConfig.objects.all())
+    return ConfigIndex(
+        by_hook_id={config.hook_id: config for config in configs if config.hook_id is not None},
+        by_repository={config.repository.lower(): config for config in configs},
+    )
+
+
+# Saves a query per delivery; any change to a config, in any process, is in
+# force here from the next delivery on (signals in apps.py bump the generation).
+config_cache = ProcessCache("webhook-configs", _load_config_index)
 
 
 def find_config_for_delivery(*, hook_id=None, repository_full_name="", owner=""):

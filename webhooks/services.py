@@ -579,6 +579,8 @@ def sync_hook(config):
     response = client.post("/repos/{owner}/{repo}/hooks", json=hook_body(config), **path)
     config.hook_id = response.body["id"]
     WebhookConfig.objects.filter(pk=config.pk).update(hook_id=config.hook_id)
+    # update() sends no signal; the receiver looks configs up by hook id.
+    selectors.config_cache.changed()
     logger.info("created GitHub hook %s for config %s", config.hook_id, config.pk)
     return True
 

@@ -7,7 +7,7 @@ from . import views
 urlpatterns = [
     path("bench/trivial", views.trivial),
     path("bench/minimal-receiver", views.minimal_receiver),
-    path("bench/cached-value", views.cached_value),
-    path("bench/cached-value-drf", views.CachedValueAPIView.as_view()),
+    path("bench/cached-value/<str:page>", views.cached_value),
+    path("bench/cached-value-drf/<str:page>", views.CachedValueAPIView.as_view()),
     *product_urlpatterns,
 ]

@@ -4,7 +4,9 @@
 - ``minimal_receiver``: verifies the HMAC, parses the JSON, inserts one row in a
   plain table with a JSON column (``bench_minimal_delivery``, created by the
   driver): what any receiver must at least do;
-- ``cached_value``: one ``cache.get`` of a 20 KB value from django-redis;
+- ``cached_value``: one ``cache.get`` from django-redis of the bytes of one
+  GitHub page, as the service's cached read answers it uncompressed
+  (``bench:reference:<page>``, set by the driver);
 - ``CachedValueAPIView``: the same inside a DRF ``APIView`` with the product's
   defaults (token authentication, ``IsAdminUser``): what DRF's authenticated
   dispatch costs on its own (``bench/instructions.py``).
@@ -23,7 +25,10 @@ from psycopg.types.json import Jsonb
 from rest_framework.views import APIView
 
 MINIMAL_TABLE = "bench_minimal_delivery"
-CACHED_VALUE_KEY = "bench:reference:20kb"
+
+
+def reference_key(page):
+    return f"bench:reference:{page}"
 
 
 @csrf_exempt
@@ -46,10 +51,10 @@ def minimal_receiver(request):
     return JsonResponse({"status": "queued"}, status=202)
 
 
-def cached_value(request):
-    return HttpResponse(cache.get(CACHED_VALUE_KEY), content_type="application/json")
+def cached_value(request, page):
+    return HttpResponse(cache.get(reference_key(page)), content_type="application/json")
 
 
 class CachedValueAPIView(APIView):
-    def get(self, request):
-        return HttpResponse(cache.get(CACHED_VALUE_KEY), content_type="application/json")
+    def get(self, request, page):
+        return HttpResponse(cache.get(reference_key(page)), content_type="application/json")

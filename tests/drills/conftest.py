@@ -193,7 +193,8 @@ class TcpLink:
                     pass
 
 
-def start_gunicorn(tmp_path, database_url, **env):
+def start_gunicorn(tmp_path, database_url, *, arguments=(), **env):
+    """gunicorn.conf.py with two workers on ``database_url``; ``arguments`` are added to its command line."""
     port = free_port()
     environment = {
         key: value for key, value in os.environ.items()
@@ -210,15 +211,17 @@ def start_gunicorn(tmp_path, database_url, **env):
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_ACCESS_LOG="/dev/null",
         LOG_LEVEL="warning",
-        **{key: str(value) for key, value in env.items()},
     )
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=environment)
+    environment.update({key: str(value) for key, value in env.items()})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *arguments], cwd=ROOT, env=environment
+    )
     base = f"http://127.0.0.1:{port}"
 
     def healthy():
         try:
             return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its workers still booting
             return False
 
     if not wait_until(healthy, timeout=30, every=0.2):

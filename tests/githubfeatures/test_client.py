@@ -1,6 +1,7 @@
 """The GitHub client over real HTTP, against the simulator (tests/fakegithub)."""
 
 import hashlib
+import gzip
 import json
 import logging
 
@@ -437,20 +438,22 @@ def test_writes_wait_for_the_cross_process_lock(fake_github, settings):
     assert client.post(LABELS, json={"name": "free", "color": "ffffff"}, **REPO).status == 201
 
 
-def test_a_json_body_is_cached_as_its_text_with_the_metadata_first(client, fake_github):
-    """The body is stored as GitHub sent it (no JSON-in-JSON escaping) and relayed as is."""
+def test_a_json_body_is_cached_gzipped_once_with_the_metadata_first(client, fake_github):
+    """The body is stored compressed, once, as GitHub sent it; a HIT decompresses only on demand."""
     from django.core.cache import cache
 
     first = client.cached_get(INFO, resource="info", **REPO)
     [key] = [key for key in _cache_keys(cache) if ":info:" in key]
     stored = cache.get(key)
     assert isinstance(stored, bytes)
-    metadata, _, text = stored.partition(b"\n")
-    assert text.decode() == first.text
-    assert json.loads(metadata)["etag"] == first.etag and "text" not in json.loads(metadata)
+    metadata, _, gzipped = stored.partition(b"\n")
+    assert gzip.decompress(gzipped) == first.content and json.loads(first.content) == first.body
+    assert len(gzipped) < len(first.content)
+    assert json.loads(metadata)["etag"] == first.etag and "gzipped" not in json.loads(metadata)
 
     hit = client.cached_get(INFO, resource="info", **REPO)
-    assert (hit.cache, hit.text, hit.body) == ("HIT", first.text, first.body)
+    assert hit.gzipped == gzipped
+    assert (hit.cache, hit.content, hit.body) == ("HIT", first.content, first.body)
     assert len(fake_github.requests_to(INFO_PATH)) == 1
 
 
@@ -461,7 +464,7 @@ def test_an_entry_stored_as_a_dict_is_served_and_garbage_is_a_miss(client, fake_
     first = client.cached_get(INFO, resource="info", **REPO)
     [key] = [key for key in _cache_keys(cache) if ":info:" in key]
     entry = github_cache.CacheEntry.unpack(cache.get(key))
-    cache.set(key, {**entry.to_dict(), "text": None, "body": first.body}, 60)
+    cache.set(key, {**entry.to_dict(), "gzipped": None, "body": first.body}, 60)
 
     hit = client.cached_get(INFO, resource="info", **REPO)
     assert (hit.cache, hit.body) == ("HIT", first.body)
@@ -486,7 +489,7 @@ def test_a_value_that_does_not_decode_is_a_miss_not_an_outage(client, fake_githu
 
 @pytest.mark.parametrize(
     "stored",
-    [b"no newline at all", b'{"status": 200}\n\xff\xfe not UTF-8', b"[1, 2]\nnot a dict of metadata", b"", "a str"],
+    [b"no newline at all", b'{"status": 200}\nnot gzip', b"[1, 2]\n\x1f\x8b not a dict of metadata", b"", "a str"],
 )
 def test_unpack_refuses_what_pack_did_not_write(stored):
     assert github_cache.CacheEntry.unpack(stored) is None
@@ -494,7 +497,8 @@ def test_unpack_refuses_what_pack_did_not_write(stored):
 
 @pytest.mark.parametrize("text", ["", "[]", '{"name": "caf\u00e9 \u2615", "line": "one\\ntwo"}'])
 def test_pack_and_unpack_round_trip(text):
-    entry = github_cache.CacheEntry(text=text, etag='W/"1"', headers={"link": "<x>; rel=\"next\""}, fresh_until=9.5)
+    gzipped = github_cache.compress(text.encode())
+    entry = github_cache.CacheEntry(gzipped=gzipped, etag='W/"1"', headers={"link": "<x>; rel=\"next\""}, fresh_until=9.5)
     assert github_cache.CacheEntry.unpack(entry.pack()) == entry
 
 

@@ -1,10 +1,11 @@
 """The features API over real HTTP to the GitHub simulator: /api/v1/github/{owner}/{repo}/..."""
 
+import gzip
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from tests.conftest import TEST_SECRET, post_delivery, sample_json
+from tests.conftest import TEST_SECRET, post_delivery, requires_redis, sample_json
 from webhooks.models import WebhookEvent
 
 BASE = "/api/v1/github/octocat/hello-world"
@@ -258,3 +259,114 @@ def test_push_touching_workflows_invalidates_workflows(api, fake_github, setting
     with django_capture_on_commit_callbacks(execute=True):
         post_delivery(client, "push", payload)
     assert api.get(f"{BASE}/workflows")["X-Cache"] == "MISS"
+
+
+# --- Served as stored: gzip to clients that accept it, our own 304s -----------------
+
+
+def varies_by_encoding(response):
+    return "accept-encoding" in [name.strip().lower() for name in response["Vary"].split(",")]
+
+
+@pytest.mark.parametrize("cache_state", ["MISS", "HIT"])
+def test_gzip_to_clients_that_accept_it_identity_to_the_others(api, cache_state):
+    if cache_state == "HIT":
+        api.get(f"{BASE}/pulls")
+    plain = api.get(f"{BASE}/pulls")
+    zipped = api.get(f"{BASE}/pulls", HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    refused = api.get(f"{BASE}/pulls", HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
+    for response in (plain, zipped, refused):
+        assert response.status_code == 200 and varies_by_encoding(response)
+    assert "Content-Encoding" not in plain and "Content-Encoding" not in refused
+    assert zipped["Content-Encoding"] == "gzip" and zipped["Content-Type"] == "application/json"
+    assert gzip.decompress(zipped.content) == plain.content == refused.content
+    assert len(zipped.content) < len(plain.content) / 3
+    # One resource, two representations: the compressed one carries the weak form of the tag.
+    assert zipped["ETag"] == "W/" + plain["ETag"].removeprefix("W/")
+
+
+def test_the_stored_gzip_bytes_are_sent_as_they_are(api):
+    """Compressed once when cached, never per request: every HIT sends the same bytes."""
+    first = api.get(f"{BASE}/pulls", HTTP_ACCEPT_ENCODING="gzip")
+    hits = [api.get(f"{BASE}/pulls", HTTP_ACCEPT_ENCODING="gzip") for _ in range(3)]
+    assert {hit["X-Cache"] for hit in hits} == {"HIT"}
+    assert {hit.content for hit in hits} == {first.content}
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_if_none_match_with_the_entrys_etag_is_our_own_304(api, fake_github, encoding):
+    first = api.get(f"{BASE}/pulls", HTTP_ACCEPT_ENCODING=encoding)
+    etag = first["ETag"]
+    assert etag
+    for given in (etag, etag.removeprefix("W/"), f'"other", {etag}', "*"):
+        again = api.get(f"{BASE}/pulls", HTTP_IF_NONE_MATCH=given, HTTP_ACCEPT_ENCODING=encoding)
+        assert again.status_code == 304, given
+        assert again.content == b""
+        assert again["ETag"] == etag and varies_by_encoding(again) and again["X-Cache"] == "HIT"
+    assert upstream(fake_github, f"{REPO_PATH}/pulls") == 1  # GitHub was asked once, for the MISS
+
+    other = api.get(f"{BASE}/pulls", HTTP_IF_NONE_MATCH='"not-the-etag"', HTTP_ACCEPT_ENCODING=encoding)
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_a_304_needs_a_valid_token_like_any_read(client, fake_github, staff_client):
+    etag = staff_client.get(f"{BASE}/pulls")["ETag"]
+    assert client.get(f"{BASE}/pulls", HTTP_IF_NONE_MATCH=etag).status_code == 401
+
+
+# --- A fresh HIT skips DRF's dispatch; every answer is the one DRF gives ----------------
+
+
+def _answer(response):
+    headers = {name: value for name, value in response.items() if name != "X-Request-ID"}
+    return response.status_code, headers, response.content
+
+
+@pytest.mark.parametrize("endpoint", ["info", "pulls", "labels"])
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_a_fresh_hit_answers_alike_with_and_without_drf(api, endpoint, encoding):
+    assert api.get(f"{BASE}/{endpoint}")["X-Cache"] == "MISS"
+    fast = api.get(f"{BASE}/{endpoint}", HTTP_ACCEPT_ENCODING=encoding)
+    # A stated media type takes DRF's path (its negotiation decides): the same answer must come back.
+    through_drf = api.get(f"{BASE}/{endpoint}", HTTP_ACCEPT="application/json", HTTP_ACCEPT_ENCODING=encoding)
+    assert _answer(fast) == _answer(through_drf)
+    assert fast["X-Cache"] == "HIT" and "GET" in fast["Allow"]
+
+
+def test_the_hit_path_refuses_like_drf(client, api, django_user_model, staff_user):
+    from accounts.models import ApiToken
+
+    api.get(f"{BASE}/pulls")  # cached now
+    assert client.get(f"{BASE}/pulls", HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
+    assert client.get(f"{BASE}/pulls", HTTP_AUTHORIZATION="Token").status_code == 401
+    plain = django_user_model.objects.create_user("plain-reader", password="pw-plain-123456")
+    plain_token = ApiToken.objects.issue(plain)[1]
+    assert client.get(f"{BASE}/pulls", HTTP_AUTHORIZATION=f"Token {plain_token}").status_code == 403
+    invalid_name = api.get("/api/v1/github/-starts-with-a-dash/x/pulls")
+    assert invalid_name.status_code == 400 and "detail" in invalid_name.json()
+    staff_user.is_active = False
+    staff_user.save()
+    assert api.get(f"{BASE}/pulls").status_code == 401
+
+
+@requires_redis
+def test_a_fresh_hit_with_a_token_skips_drfs_dispatch(api, monkeypatch):
+    """The hot path is taken (one Redis round trip, no DRF request): a spy on DRF's initial() shows it."""
+    from githubfeatures.views import GitHubRepositoryView
+
+    calls = []
+    original = GitHubRepositoryView.initial
+
+    def counting_initial(self, request, *args, **kwargs):
+        calls.append(request.path)
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(GitHubRepositoryView, "initial", counting_initial)
+    api.get(f"{BASE}/pulls")  # the MISS goes through DRF
+    assert len(calls) == 1
+    for _ in range(3):
+        assert api.get(f"{BASE}/pulls")["X-Cache"] == "HIT"
+    assert len(calls) == 1
+    api.get(f"{BASE}/pulls", {"state": "open"})  # a query: DRF validates it
+    api.get(f"{BASE}/pulls", HTTP_ACCEPT="application/json")  # a stated media type: DRF negotiates
+    assert len(calls) == 3
