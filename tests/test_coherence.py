@@ -52,7 +52,9 @@ class TwoWorkers:
         before = len(self.log_lines())
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(lambda _: call(), range(BURST)))
-        time.sleep(0.2)  # the access log is written after the answer
+        deadline = time.monotonic() + 10
+        while len(self.log_lines()) < before + BURST and time.monotonic() < deadline:
+            time.sleep(0.05)  # the access log is written after the answer
         pids = {line.split()[0] for line in self.log_lines()[before:]}
         return statuses, pids
 
