@@ -16,6 +16,7 @@ cached the data before the outage and took no request during it.
 
 import functools
 import logging
+import os
 import threading
 import time
 import uuid
@@ -36,6 +37,16 @@ logger = logging.getLogger(__name__)
 READ_RETRY_SECONDS = 5.0
 _reader = threading.local()
 _reads_unavailable_until = 0.0
+
+
+def _forget_inherited_reader():
+    # A forked child (Celery's prefork pool, a preloaded gunicorn) must not
+    # share its parent's socket: it opens its own on first use.
+    global _reader
+    _reader = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_reader)
 
 
 def _shared_client():
