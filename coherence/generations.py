@@ -10,8 +10,8 @@ the generation they were loaded at, and every use reads the current one:
   restarted) or cannot be reached: slower, never stale.
 
 A copy lives ``COHERENCE_SHARED_TTL_SECONDS``. That bounds the one window left:
-a change committed while Redis was unreachable, seen late by a process that
-cached the data before the outage and took no request during it.
+a change whose publish failed (Redis unreachable from the writer), seen late by
+processes that still read the older copy from Redis.
 """
 
 import functools
@@ -19,13 +19,13 @@ import logging
 import os
 import threading
 import time
-import uuid
 
 import redis
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F
 
 from .models import Generation
 
@@ -112,8 +112,8 @@ def current_with(name, *cache_keys):
         return value.decode(), values
     value = _stored(name)
     try:
-        # nx: a bump published meanwhile must win over this older read.
-        reader.set(key, value, ex=settings.COHERENCE_SHARED_TTL_SECONDS, nx=True)
+        # Only if higher: a bump published meanwhile must win over this older read.
+        reader.eval(_SET_IF_HIGHER, 1, key, value, settings.COHERENCE_SHARED_TTL_SECONDS)
     except Exception:
         _drop_reader()
     return value, values
@@ -132,12 +132,9 @@ def _drop_reader():
 def _stored(name):
     value = Generation.objects.filter(name=name).values_list("value", flat=True).first()
     if value is None:
-        try:
-            with transaction.atomic():
-                value = Generation.objects.create(name=name, value=uuid.uuid4().hex).value
-        except IntegrityError:  # created by another process meanwhile
-            value = Generation.objects.values_list("value", flat=True).get(name=name)
-    return value
+        value, _created = Generation.objects.get_or_create(name=name)
+        value = value.value
+    return str(value)
 
 
 def bump(name):
@@ -146,8 +143,11 @@ def bump(name):
     Call it inside the transaction that makes the change (signals do): the
     database row changes with it, and the shared copy is replaced once it commits.
     """
-    value = uuid.uuid4().hex
-    Generation.objects.update_or_create(name=name, defaults={"value": value})
+    Generation.objects.get_or_create(name=name)
+    # An increment in the database, under the row's lock until the commit: two
+    # changes at once get two values, in commit order.
+    Generation.objects.filter(name=name).update(value=F("value") + 1)
+    value = str(Generation.objects.values_list("value", flat=True).get(name=name))
     # Until the commit, readers find no copy and ask the database (the old
     # value there until then, the new one after; either is right at that
     # moment). Publishing the new value before the commit would let another
@@ -156,8 +156,20 @@ def bump(name):
     transaction.on_commit(lambda: _publish(name, value))
 
 
+# SET key value EX ttl, only when the key holds no value or a lower one: copies
+# published late (a slow process, a reader's write-back) never replace a newer one.
+_SET_IF_HIGHER = """
+local current = redis.call('GET', KEYS[1])
+if (not current) or tonumber(current) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
 def _publish(name, value):
-    """Replace the shared copy (``None``: remove it)."""
+    """Replace the shared copy with ``value`` if it is higher (``None``: remove it)."""
     client = _shared_client()
     if client is None:
         return
@@ -166,7 +178,7 @@ def _publish(name, value):
         if value is None:
             redis.delete(_shared_key(name))
         else:
-            redis.set(_shared_key(name), value, ex=settings.COHERENCE_SHARED_TTL_SECONDS)
+            redis.eval(_SET_IF_HIGHER, 1, _shared_key(name), value, settings.COHERENCE_SHARED_TTL_SECONDS)
     except Exception as exc:
         logger.warning(
             "could not publish generation %s (%s): processes that cannot see the change in Redis pick it up "

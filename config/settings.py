@@ -212,7 +212,7 @@ if DEBUG:
 # Per-process caches (configs, API tokens) reload when their generation changes
 # (coherence/generations.py). The shared cache's copy of a generation lives this
 # long: the bound on staleness only when Redis failed while a change was made.
-COHERENCE_SHARED_TTL_SECONDS = env.int("COHERENCE_SHARED_TTL_SECONDS", default=60)
+COHERENCE_SHARED_TTL_SECONDS = env.int("COHERENCE_SHARED_TTL_SECONDS", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "GitHub integration service",

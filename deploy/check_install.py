@@ -182,7 +182,10 @@ class Processes:
     def start(self, name, command, env):
         say(f"start {name}: " + shlex.join(command))
         log = open(self.log_dir / f"{name}.log", "w")
-        self.running[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # A session of its own: a stop reaches gunicorn's workers and Celery's pool children too.
+        self.running[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def log(self, name):
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
@@ -201,16 +204,24 @@ class Processes:
             try:
                 process.wait(timeout=40)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                _kill_group(process)
                 problems.append(f"{name} did not stop within 40 s of SIGTERM")
                 continue
+            _kill_group(process)  # anything of its group still left behind
             say(f"{name} exited {process.returncode}")
             if process.returncode != 0:
                 problems.append(f"{name} exited {process.returncode}:\n{self.log(name)[-3000:]}")
         self.running = {}
         if check and problems:
             raise CheckFailed("\n".join(problems))
+
+
+def _kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    process.wait()
 
 
 def wait_until(description, probe, processes, seconds):
@@ -345,7 +356,10 @@ def check_install(database_url, redis_url, broker_url, keep):
     finally:
         processes.stop(check=False)
         if python:
-            recreate_database(python, maintenance_url, database_name, drop_only=True)
+            try:
+                recreate_database(python, maintenance_url, database_name, drop_only=True)
+            except CheckFailed as failure:  # reported, without hiding the check's own failure
+                say(f"could not drop {database_name}: {failure}")
         if keep:
             say(f"kept {work}")
         else:
@@ -362,6 +376,9 @@ def main():
     parser.add_argument("--broker-url", default=f"{redis_server}/15", help="a Redis database this check may flush")
     parser.add_argument("--keep", action="store_true", help="keep the virtualenv and the logs")
     args = parser.parse_args()
+    # A cancelled CI job (SIGTERM, SIGHUP) still stops the processes and drops the database.
+    for cancel in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(cancel, _cancelled)
     try:
         if args.step == "imports":
             import_everything()
@@ -373,6 +390,10 @@ def main():
     except CheckFailed as failure:
         say(f"FAILED: {failure}")
         sys.exit(1)
+
+
+def _cancelled(signum, frame):
+    raise CheckFailed(f"cancelled by signal {signum}")
 
 
 if __name__ == "__main__":

@@ -4,21 +4,32 @@ import re
 
 from django.utils.http import parse_etags
 
-# Django's GZipMiddleware test: the gzip coding named, as a word.
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Django's GZipMiddleware test (the gzip coding named, as a word), without regard to case as
+# RFC 9110 reads content codings; a quick "no" before any parsing.
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b", re.IGNORECASE)
 
 
 def accepts_gzip(request):
-    """The client names gzip in Accept-Encoding (without q=0: then it must not be sent)."""
+    """Accept-Encoding lists the gzip coding with a quality above 0 (RFC 9110, 12.5.3)."""
     accepted = request.META.get("HTTP_ACCEPT_ENCODING", "")
-    if not _ACCEPTS_GZIP.search(accepted):
+    if not _ACCEPTS_GZIP.search(accepted):  # the common answers, without parsing
         return False
     for coding in accepted.split(","):
-        name, _, parameters = coding.strip().partition(";")
+        name, _, parameters = coding.partition(";")
         if name.strip().lower() == "gzip":
-            quality = parameters.replace(" ", "").lower()
-            return quality not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return True
+            return _quality(parameters) > 0
+    return False
+
+
+def _quality(parameters):
+    for parameter in parameters.split(";"):
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return 0.0  # a malformed weight: do not guess in favour of compressing
+    return 1.0
 
 
 def weak_etag(etag):

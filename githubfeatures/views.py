@@ -182,8 +182,8 @@ class CachedReadMixin:
             return None  # DRF answers the 401
         if authenticated is None or not authenticated[0].is_staff:
             return None  # DRF answers the 403
-        if result is None:
-            return None
+        if result is None or result.gzipped is None:
+            return None  # not a stored JSON body: DRF renders it
         selectors.count_github_hit(self.cached_resource)
         response = github_response(request, result)
         # What APIView.finalize_response adds (Allow, and Vary: Accept with several renderers).

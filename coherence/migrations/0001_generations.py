@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='Generation',
             fields=[
                 ('name', models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ('value', models.CharField(max_length=32)),
+                ('value', models.BigIntegerField(default=1)),
                 ('changed_at', models.DateTimeField(auto_now=True)),
             ],
             options={

@@ -16,7 +16,7 @@ def test_bump_changes_the_generation_every_reader_sees():
     generations.bump("example")
     after = generations.current("example")
     assert after != before
-    assert after == Generation.objects.get(name="example").value
+    assert after == str(Generation.objects.get(name="example").value)
 
 
 @requires_redis
@@ -47,3 +47,20 @@ def test_a_forked_child_opens_its_own_redis_connection():
     assert os.waitstatus_to_exitcode(status) == 0
     assert generations._reader_connection() is parent
     parent.ping()  # the parent's connection was not disturbed
+
+
+@requires_redis
+def test_a_late_copy_of_an_older_generation_never_replaces_a_newer_one():
+    """Two changes at once, published out of order: Redis keeps the higher value."""
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    key = generations._shared_key("example")
+    generations.current("example")
+    generations.bump("example")
+    older = generations.current("example")  # read back from the database: no copy since the bump
+    generations.bump("example")
+    newer = str(Generation.objects.get(name="example").value)
+    generations._publish("example", newer)
+    generations._publish("example", older)  # the first change's publish, arriving last
+    assert redis.get(key).decode() == newer == generations.current("example")

@@ -370,3 +370,42 @@ def test_a_fresh_hit_with_a_token_skips_drfs_dispatch(api, monkeypatch):
     api.get(f"{BASE}/pulls", {"state": "open"})  # a query: DRF validates it
     api.get(f"{BASE}/pulls", HTTP_ACCEPT="application/json")  # a stated media type: DRF negotiates
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    "accept_encoding, compressed",
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, GZIP;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip;\tq=0", False),
+        ("gzip; q=0.000", False),
+        ("gzip;q=nonsense", False),
+        ("x-gzip;q=0", False),
+        ("gzip-foo", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_accept_encoding_is_parsed_by_the_rfc(rf, accept_encoding, compressed):
+    from githubfeatures.conditional import accepts_gzip
+
+    assert accepts_gzip(rf.get("/", HTTP_ACCEPT_ENCODING=accept_encoding)) is compressed
+
+
+@requires_redis
+def test_a_fresh_entry_without_a_json_body_is_rendered_by_drf(api, fake_github):
+    """An entry stored as a dict (no gzip body) is served through DRF's renderer, never a 500."""
+    from django.core.cache import cache
+
+    from githubfeatures import github_cache
+
+    assert api.get(f"{BASE}/info").status_code == 200
+    [key] = [key for key in cache.keys("gh:*") if ":info:" in key]
+    entry = github_cache.CacheEntry.unpack(cache.get(key))
+    cache.set(key, {**entry.to_dict(), "gzipped": None, "body": {"name": "as a dict"}}, 60)
+    for accept in ("*/*", "application/json"):
+        response = api.get(f"{BASE}/info", HTTP_ACCEPT=accept)
+        assert response.status_code == 200 and response.json() == {"name": "as a dict"}
+        assert response["X-Cache"] == "HIT"
