@@ -3,7 +3,9 @@ from rest_framework import authentication, exceptions
 
 from coherence.process_cache import ProcessCache
 
-from .models import ApiToken, hash_token
+from github.credentials import token_hash
+
+from .models import ApiToken
 
 # Tokens checked in this process, by key hash: a busy client costs no query per
 # request. Emptied in every process by any token or user change (apps.py).
@@ -32,7 +34,7 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         return self.authenticate_credentials(key, generation)
 
     def authenticate_credentials(self, key, generation=None):
-        key_hash = hash_token(key)
+        key_hash = token_hash(key)
         # The dict of this generation: an entry added below goes where it was checked.
         trusted = recent_tokens.get(generation)
         token = trusted.get(key_hash)

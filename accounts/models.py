@@ -1,12 +1,9 @@
-import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
 
-
-def hash_token(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
+from github.credentials import token_hash
 
 
 class ApiTokenManager(models.Manager):
@@ -40,7 +37,7 @@ class ApiToken(models.Model):
     def set_new_key(self):
         """Give the token a fresh random key and return it (the only copy)."""
         raw_key = secrets.token_urlsafe(32)
-        self.key_hash = hash_token(raw_key)
+        self.key_hash = token_hash(raw_key)
         self.prefix = raw_key[:6]
         return raw_key
 

@@ -40,9 +40,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from githubfeatures import github_cache  # noqa: E402
-from githubfeatures.client import STALE, GitHubClient  # noqa: E402
-from ratelimits import services as ratelimit_services  # noqa: E402
+from github import cache as github_cache  # noqa: E402
+from github.client import GitHubClient  # noqa: E402
+from github.credentials import TokenCredentials  # noqa: E402
+from github.responses import STALE  # noqa: E402
 from tests.fakegithub import FakeGitHub  # noqa: E402
 
 TOKEN = "ghp_benchmarkTokenNotSecret0123456789"
@@ -127,14 +128,13 @@ def main():
     for name in names:
         fake.add_repo("bench", name, pulls=3, issues=5)
     retries = []
-    options = {"base_url": fake.url, "token": TOKEN, "sleep": retries.append, "mutation_min_interval": 0}
+    options = {"base_url": fake.url, "credentials": TokenCredentials(TOKEN), "sleep": retries.append, "mutation_min_interval": 0}
     seconds = args.hours * 3600
 
     def fresh_cache():
         for name in names:
             github_cache.invalidate_repository("bench", name)
         github_cache.reset()
-        ratelimit_services.reset_local_state()
 
     rows = []
     try:

@@ -198,11 +198,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -234,8 +234,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.strip_optional_trailing_slash",
-        "config.schema.add_error_responses",
+        "api.schema.strip_optional_trailing_slash",
+        "api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventStatusEnum": "webhooks.models.WebhookEvent.Status",
@@ -347,6 +347,9 @@ GITHUB_CACHE_STALE_TTL = env.int("GITHUB_CACHE_STALE_TTL", default=7 * 24 * 3600
 # After a cache (Redis) failure, work uncached for this long before trying it again.
 GITHUB_CACHE_RETRY_SECONDS = env.float("GITHUB_CACHE_RETRY_SECONDS", default=30.0)
 # Rate-limit tracking: a history row per token and resource at most this often.
+# Where the client keeps rate-limit state: shared by every process, with history rows (not an
+# environment variable: the wiring of the github package to this service's ratelimits app).
+GITHUB_RATE_LIMIT_STORE = "ratelimits.store.RateLimitStore"
 GITHUB_RATE_LIMIT_HISTORY_INTERVAL = env.int("GITHUB_RATE_LIMIT_HISTORY_INTERVAL", default=300)
 # /rate-limits/status refreshes from GET /rate_limit when the latest state is older.
 GITHUB_RATE_LIMIT_STATUS_MAX_AGE = env.int("GITHUB_RATE_LIMIT_STATUS_MAX_AGE", default=60)

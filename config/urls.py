@@ -11,10 +11,10 @@ from githubfeatures.urls import github_urlpatterns
 
 from . import views
 
-handler400 = "config.exceptions.bad_request"
-handler403 = "config.exceptions.permission_denied"
-handler404 = "config.exceptions.page_not_found"
-handler500 = "config.exceptions.server_error"
+handler400 = "api.exceptions.bad_request"
+handler403 = "api.exceptions.permission_denied"
+handler404 = "api.exceptions.page_not_found"
+handler500 = "api.exceptions.server_error"
 
 # Django tries these in order, and each include that does not match costs a
 # regex search and an exception: the busiest routes come first.

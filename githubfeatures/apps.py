@@ -9,4 +9,6 @@ class GithubfeaturesConfig(AppConfig):
     def ready(self):
         # Registers the event handlers with the webhooks registry, and the
         # client's metrics so they are exported from the first scrape.
-        from . import handlers, metrics  # noqa: F401
+        from github import metrics  # noqa: F401
+
+        from . import handlers  # noqa: F401

@@ -1,3 +1,8 @@
+from coherence.generations import current_with
+from github import cache
+from github.client import GitHubClient, get_client
+from github.resources import RESOURCES
+
 from .models import Issue, PullRequest, Push, Repository
 
 
@@ -24,21 +29,10 @@ def pushes_of(repository, *, ref=None):
 
 # --- Reads from GitHub, through the one cached client ---------------------------
 
-GITHUB_READS = {
-    "info": "/repos/{owner}/{repo}",
-    "pulls": "/repos/{owner}/{repo}/pulls",
-    "issues": "/repos/{owner}/{repo}/issues",
-    "labels": "/repos/{owner}/{repo}/labels",
-    "workflows": "/repos/{owner}/{repo}/actions/workflows",
-}
-
-
 def github_read(owner, repo, resource, params=None):
     """A cached GitHub read (a ``CachedResponse``: body, headers, ``cache`` HIT/MISS/REVALIDATED/STALE)."""
-    from .client import get_client
-
     return get_client().cached_get(
-        GITHUB_READS[resource], resource=resource, params=params, owner=owner, repo=repo
+        RESOURCES[resource].template, resource=resource, params=params, owner=owner, repo=repo
     )
 
 
@@ -50,20 +44,13 @@ def github_fresh_hit_with_generation(owner, repo, resource, generation_name):
     cache unreadable: then ``github_read`` decides). Nothing is counted until
     the caller serves it (``count_github_hit``).
     """
-    from coherence.generations import current_with
-
-    from . import github_cache
-    from .client import get_client
-
     client = get_client()
-    key = client.read_key(GITHUB_READS[resource], resource=resource, owner=owner, repo=repo)
-    generation, values = current_with(generation_name, github_cache.stored_key(key))
+    key = client.read_key(RESOURCES[resource].template, resource=resource, owner=owner, repo=repo)
+    generation, values = current_with(generation_name, cache.stored_key(key))
     if not values:
         return generation, None
-    return generation, client.fresh_hit(github_cache.entry_from_stored(values[0]))
+    return generation, client.fresh_hit(cache.entry_from_stored(values[0]))
 
 
 def count_github_hit(resource):
-    from .client import GitHubClient
-
     GitHubClient.count_hit(resource)

@@ -12,6 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
+from github import cache
+from github.client import get_client
+
 from .models import Commit, Issue, Label, PullRequest, Push, Repository
 
 # GitHub lists at most this many commits in a push payload.
@@ -265,39 +268,31 @@ SETTINGS_FIELDS = (
 )
 
 
-def _client():
-    from .client import get_client
-
-    return get_client()
-
-
 def create_label(owner, repo, *, name, color, description=""):
     body = {"name": name, "color": color}
     if description:
         body["description"] = description
-    return _client().post("/repos/{owner}/{repo}/labels", json=body, owner=owner, repo=repo)
+    return get_client().post("/repos/{owner}/{repo}/labels", json=body, owner=owner, repo=repo)
 
 
 def update_label(owner, repo, name, changes):
-    return _client().patch("/repos/{owner}/{repo}/labels/{name}", json=changes, owner=owner, repo=repo, name=name)
+    return get_client().patch("/repos/{owner}/{repo}/labels/{name}", json=changes, owner=owner, repo=repo, name=name)
 
 
 def delete_label(owner, repo, name):
-    return _client().delete("/repos/{owner}/{repo}/labels/{name}", owner=owner, repo=repo, name=name)
+    return get_client().delete("/repos/{owner}/{repo}/labels/{name}", owner=owner, repo=repo, name=name)
 
 
 def update_repository_settings(owner, repo, changes):
     unknown = sorted(set(changes) - set(SETTINGS_FIELDS))
     if unknown:
         raise ValueError(unknown)
-    return _client().patch("/repos/{owner}/{repo}", json=changes, owner=owner, repo=repo)
+    return get_client().patch("/repos/{owner}/{repo}", json=changes, owner=owner, repo=repo)
 
 
 def invalidate_cache(owner, repo, resources=None):
     """Drop cached GitHub reads of a repository (only ``resources`` when given)."""
-    from . import github_cache
-
-    return github_cache.invalidate_repository(owner, repo, resources)
+    return cache.invalidate_repository(owner, repo, resources)
 
 
 # Which cached reads a webhook event makes outdated.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config.routers import OptionalSlashRouter
+from api.routers import OptionalSlashRouter
 
 from . import views
 

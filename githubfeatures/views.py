@@ -11,11 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import HashedTokenAuthentication, recent_tokens
-from config.serializers import ErrorSerializer
+from api.serializers import GITHUB_ERROR_RESPONSES, ErrorSerializer
 
 from . import selectors, services
 from .conditional import accepts_gzip, etag_matches, weak_etag
-from .errors import GitHubErrorsMixin, InvalidRepositoryName
 from .names import is_valid_repository
 from .serializers import (
     CacheInvalidatedSerializer,
@@ -114,10 +113,15 @@ CACHE_HEADER = OpenApiResponse(
     description="GitHub's JSON body as GitHub returned it. Header X-Cache: HIT, MISS, REVALIDATED or STALE; "
     "Link rewritten to this API when GitHub paginates.",
 )
-ERROR_RESPONSES = {status: ErrorSerializer for status in (400, 403, 404, 422, 429, 502, 504)}
 
 
-class GitHubRepositoryView(GitHubErrorsMixin, APIView):
+class InvalidRepositoryName(exceptions.APIException):
+    status_code = 400
+    default_detail = "Invalid owner or repository name (GitHub's allowed characters only)."
+    default_code = "invalid_repository"
+
+
+class GitHubRepositoryView(APIView):
     """Base of the features API: validates owner/repo before anything goes upstream."""
 
     def initial(self, request, *args, **kwargs):
@@ -203,7 +207,7 @@ def _cached_read_view(resource, query_serializer, summary):
         @extend_schema(
             summary=summary,
             parameters=[*REPOSITORY_PARAMETERS, *([query_serializer] if query_serializer else [])],
-            responses={200: CACHE_HEADER, **ERROR_RESPONSES},
+            responses={200: CACHE_HEADER, **GITHUB_ERROR_RESPONSES},
             tags=["github"],
         )
         def get(self, request, owner, repo):
@@ -227,7 +231,7 @@ class LabelsView(CachedReadMixin, GitHubRepositoryView):
     @extend_schema(
         summary="Labels (cached)",
         parameters=[*REPOSITORY_PARAMETERS, PageQuerySerializer],
-        responses={200: CACHE_HEADER, **ERROR_RESPONSES},
+        responses={200: CACHE_HEADER, **GITHUB_ERROR_RESPONSES},
         tags=["github"],
     )
     def get(self, request, owner, repo):
@@ -237,7 +241,7 @@ class LabelsView(CachedReadMixin, GitHubRepositoryView):
         summary="Create a label",
         parameters=REPOSITORY_PARAMETERS,
         request=LabelCreateSerializer,
-        responses={201: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        responses={201: OpenApiTypes.OBJECT, **GITHUB_ERROR_RESPONSES},
         tags=["github"],
     )
     def post(self, request, owner, repo):
@@ -250,7 +254,7 @@ class LabelView(GitHubRepositoryView):
         summary="Update a label (name URL-encoded: spaces, emoji and '/' work)",
         parameters=[*REPOSITORY_PARAMETERS, OpenApiParameter("name", str, OpenApiParameter.PATH)],
         request=LabelUpdateSerializer,
-        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        responses={200: OpenApiTypes.OBJECT, **GITHUB_ERROR_RESPONSES},
         tags=["github"],
     )
     def patch(self, request, owner, repo, name):
@@ -261,7 +265,7 @@ class LabelView(GitHubRepositoryView):
         summary="Delete a label",
         parameters=[*REPOSITORY_PARAMETERS, OpenApiParameter("name", str, OpenApiParameter.PATH)],
         request=None,
-        responses={204: None, **ERROR_RESPONSES},
+        responses={204: None, **GITHUB_ERROR_RESPONSES},
         tags=["github"],
     )
     def delete(self, request, owner, repo, name):
@@ -274,7 +278,7 @@ class SettingsView(GitHubRepositoryView):
         summary="Change repository settings (allow-listed fields only)",
         parameters=REPOSITORY_PARAMETERS,
         request=RepositorySettingsSerializer,
-        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        responses={200: OpenApiTypes.OBJECT, **GITHUB_ERROR_RESPONSES},
         tags=["github"],
     )
     def patch(self, request, owner, repo):

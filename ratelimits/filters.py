@@ -1,6 +1,6 @@
 import django_filters
 
-from config.filters import UTCDateTimeFilter
+from api.filters import UTCDateTimeFilter
 
 from .models import GitHubRateLimit
 

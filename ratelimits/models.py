@@ -1,4 +1,6 @@
 from django.db import models
+
+from github import sansio
 from django.utils import timezone
 
 
@@ -11,8 +13,8 @@ class GitHubRateLimit(models.Model):
     """
 
     class Source(models.TextChoices):
-        HEADERS = "headers", "x-ratelimit-* response headers"
-        RATE_LIMIT_ENDPOINT = "rate_limit_endpoint", "GET /rate_limit"
+        HEADERS = sansio.FROM_HEADERS, "x-ratelimit-* response headers"
+        RATE_LIMIT_ENDPOINT = sansio.FROM_RATE_LIMIT_ENDPOINT, "GET /rate_limit"
 
     token_hash = models.CharField(max_length=64, help_text="SHA-256 (hex) of the token; never the token.")
     resource = models.CharField(max_length=64, help_text="GitHub's rate-limit resource: core, search, graphql, ...")

@@ -1,7 +1,8 @@
 """Reads of the ratelimits app: latest state, health, history."""
 
+from github.sansio import RateLimitState
+
 from .models import GitHubRateLimit
-from .services import RateLimitState, cached_states
 
 HEALTHY = "healthy"
 DEGRADED = "degraded"
@@ -9,12 +10,12 @@ EXHAUSTED = "exhausted"
 _SEVERITY = {HEALTHY: 0, DEGRADED: 1, EXHAUSTED: 2}
 
 
-def latest_states(token_hash_value):
-    """resource -> RateLimitState: the cached latest, else the newest history row per resource."""
-    states = cached_states(token_hash_value)
+def latest_states(client):
+    """resource -> RateLimitState of the client's credential: the latest kept, else the newest history row per resource."""
+    states = client.rate_limits.states(client.credential_key)
     if states:
         return states
-    rows = GitHubRateLimit.objects.filter(token_hash=token_hash_value)
+    rows = GitHubRateLimit.objects.filter(token_hash=client.credential_key)
     for resource in rows.values_list("resource", flat=True).distinct():
         row = rows.filter(resource=resource).order_by("-observed_at", "-id").first()
         states[resource] = RateLimitState(

@@ -6,31 +6,13 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from githubfeatures.client import GitHubError, GitHubTimeout, GitHubUnavailable, RateLimited, get_client
-from config.serializers import ErrorSerializer
+from api.serializers import GITHUB_ERROR_RESPONSES
+from github.client import get_client
+from github.errors import GitHubError
 
 from . import selectors, services
 from .filters import GitHubRateLimitFilter
 from .serializers import GitHubRateLimitSerializer, RateLimitHealthSerializer, RateLimitStatusSerializer
-
-_GITHUB_ERRORS = {429: ErrorSerializer, 502: ErrorSerializer, 504: ErrorSerializer}
-
-
-def github_error_response(exc):
-    """Our answer when asking GitHub failed: the caller is not at fault, GitHub (or our token) is."""
-    if isinstance(exc, RateLimited):
-        return Response(
-            {"detail": "GitHub rate limit reached; try again later."},
-            status=429,
-            headers={"Retry-After": str(max(int(exc.retry_after), 1))},
-        )
-    if isinstance(exc, GitHubTimeout):
-        return Response({"detail": "GitHub did not answer in time."}, status=504)
-    if isinstance(exc, GitHubUnavailable):
-        return Response({"detail": "GitHub is unavailable."}, status=502)
-    # 401 means our token was rejected: a server-side problem, not the caller's.
-    return Response({"detail": f"GitHub refused the request ({exc.status})."}, status=502)
-
 
 def _state_data(state):
     return {
@@ -50,20 +32,17 @@ def _states_for_answer():
         states, refreshed = services.refresh_if_older(settings.GITHUB_RATE_LIMIT_STATUS_MAX_AGE)
         return states, refreshed, False
     except GitHubError as exc:
-        states = selectors.latest_states(get_client().token_hash)
+        states = selectors.latest_states(get_client())
         if not states:
             raise exc
         return states, False, True
 
 
 class RateLimitStatusView(APIView):
-    @extend_schema(responses={200: RateLimitStatusSerializer, **_GITHUB_ERRORS}, tags=["rate-limits"])
+    @extend_schema(responses={200: RateLimitStatusSerializer, **GITHUB_ERROR_RESPONSES}, tags=["rate-limits"])
     def get(self, request):
         """Latest rate-limit state per resource (from GET /rate_limit when the last is too old)."""
-        try:
-            states, refreshed, stale = _states_for_answer()
-        except GitHubError as exc:
-            return github_error_response(exc)
+        states, refreshed, stale = _states_for_answer()
         data = {
             "resources": {resource: _state_data(state) for resource, state in sorted(states.items())},
             "refreshed": refreshed,
@@ -73,13 +52,10 @@ class RateLimitStatusView(APIView):
 
 
 class RateLimitTrackView(APIView):
-    @extend_schema(request=None, responses={201: GitHubRateLimitSerializer(many=True), **_GITHUB_ERRORS}, tags=["rate-limits"])
+    @extend_schema(request=None, responses={201: GitHubRateLimitSerializer(many=True), **GITHUB_ERROR_RESPONSES}, tags=["rate-limits"])
     def post(self, request):
         """Ask GitHub now and store one snapshot row per resource."""
-        try:
-            rows = services.track_now()
-        except GitHubError as exc:
-            return github_error_response(exc)
+        rows = services.track_now()
         return Response(GitHubRateLimitSerializer(rows, many=True).data, status=201)
 
 

@@ -1,4 +1,4 @@
-"""Content negotiation (config.negotiation): DRF's answers, with a short cut when nothing is asked for."""
+"""Content negotiation (api.negotiation): DRF's answers, with a short cut when nothing is asked for."""
 
 import pytest
 from rest_framework.negotiation import DefaultContentNegotiation

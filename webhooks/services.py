@@ -565,7 +565,7 @@ def sync_hook(config):
     A hook deleted on GitHub (404 on update) is created again. Returns True
     when a hook was created.
     """
-    from githubfeatures.client import GitHubError, get_client
+    from github.client import GitHubError, get_client
 
     path = _repository_path(config)
     client = get_client()
@@ -587,7 +587,7 @@ def sync_hook(config):
 
 def ping_hook(config):
     """Ask GitHub to send the hook a ``ping`` delivery."""
-    from githubfeatures.client import get_client
+    from github.client import get_client
 
     path = _repository_path(config)
     if config.hook_id is None:
@@ -611,7 +611,7 @@ def redeliver_failed(config, since):
     Deliveries are grouped by ``guid`` (the same across redeliveries); a GUID
     with no successful attempt that we have not stored is redelivered once.
     """
-    from githubfeatures.client import GitHubError, get_client
+    from github.client import GitHubError, get_client
 
     path = _repository_path(config)
     if config.hook_id is None:

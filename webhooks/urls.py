@@ -1,5 +1,5 @@
 from django.urls import include, path
-from config.routers import OptionalSlashRouter
+from api.routers import OptionalSlashRouter
 
 from . import views
 

@@ -6,12 +6,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from githubfeatures.errors import GitHubErrorsMixin
 
 from . import selectors, services
 from .filters import WebhookEventFilter
 from .models import WebhookConfig, WebhookEvent
-from config.serializers import ErrorSerializer
+from api.serializers import ErrorSerializer
 
 from .serializers import (
     DeliveryAcceptedSerializer,
@@ -89,7 +88,7 @@ class GitHubWebhookView(APIView):
         return _json(result.body, result.status_code)
 
 
-class WebhookConfigViewSet(GitHubErrorsMixin, viewsets.ModelViewSet):
+class WebhookConfigViewSet(viewsets.ModelViewSet):
     queryset = selectors.config_list()
     serializer_class = WebhookConfigSerializer
     filterset_fields = ["active", "content_type"]

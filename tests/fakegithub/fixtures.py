@@ -14,7 +14,7 @@ FAKE_TOKEN = "ghp_fakeTokenForTheSimulator0123456789ABCD"
 
 @pytest.fixture
 def fake_github(settings, db):
-    from githubfeatures.client import reset_client
+    from github.client import reset_client
 
     fake = FakeGitHub(token=FAKE_TOKEN).start()
     fake.add_repo("octocat", "hello-world")

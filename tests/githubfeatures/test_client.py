@@ -9,15 +9,9 @@ import pytest
 import requests
 from prometheus_client import REGISTRY, generate_latest
 
-from githubfeatures import github_cache
-from githubfeatures.client import (
-    GitHubClient,
-    GitHubError,
-    GitHubTimeout,
-    GitHubUnavailable,
-    RateLimited,
-    get_client,
-)
+from github import cache as github_cache
+from github.client import GitHubClient, get_client
+from github.errors import GitHubError, GitHubTimeout, GitHubUnavailable, RateLimited
 from ratelimits.models import GitHubRateLimit
 from tests.conftest import requires_redis
 from tests.fakegithub.fixtures import FAKE_TOKEN
@@ -221,14 +215,14 @@ def test_slow_github_is_a_timeout(fake_github, settings, sleeps):
 def test_unreachable_github_serves_a_stale_entry_or_fails(client, fake_github):
     fresh = client.cached_get(INFO, resource="info", ttl=0, **REPO)
     fake_github.stop()
-    before = metric("github_cache_stale_served_total", resource="info")
+    before = metric("cache_stale_served_total", resource="info")
 
     stale = client.cached_get(INFO, resource="info", **REPO)
 
     assert stale.cache == "STALE" and stale.stale
     assert stale.body == fresh.body and stale.status == 200
     assert isinstance(stale.error, GitHubUnavailable)
-    assert metric("github_cache_stale_served_total", resource="info") == before + 1
+    assert metric("cache_stale_served_total", resource="info") == before + 1
     with pytest.raises(GitHubUnavailable):
         client.cached_get(ISSUES, resource="issues", **REPO)
 
@@ -359,9 +353,9 @@ def test_cache_down_works_uncached_logs_once_and_counts(client, fake_github, set
         }
     }
     client = GitHubClient.from_settings(sleep=Sleeps())
-    before = sum(metric("github_cache_fallbacks_total", operation=op) for op in ("get", "set", "delete", "lock"))
+    before = sum(metric("cache_fallbacks_total", operation=op) for op in ("get", "set", "delete", "lock"))
 
-    with caplog.at_level(logging.WARNING, logger="githubfeatures.github_cache"):
+    with caplog.at_level(logging.WARNING, logger="github.cache"):
         first = client.cached_get(INFO, resource="info", **REPO)
         second = client.cached_get(INFO, resource="info", **REPO)
         client.post(LABELS, json={"name": "while-down", "color": "ffffff"}, **REPO)
@@ -369,7 +363,7 @@ def test_cache_down_works_uncached_logs_once_and_counts(client, fake_github, set
     assert (first.cache, second.cache) == ("MISS", "MISS")
     assert len(fake_github.requests_to(INFO_PATH)) == 2
     assert len([r for r in caplog.records if "cache unavailable" in r.getMessage()]) == 1
-    after = sum(metric("github_cache_fallbacks_total", operation=op) for op in ("get", "set", "delete", "lock"))
+    after = sum(metric("cache_fallbacks_total", operation=op) for op in ("get", "set", "delete", "lock"))
     assert after > before
 
 
@@ -417,7 +411,7 @@ def test_connection_pool_is_reused(client, fake_github):
         client.get(INFO, **REPO)
     ports = {request.client_port for request in fake_github.requests_to(INFO_PATH)}
     assert len(ports) == 1  # one keep-alive connection from the session's pool
-    assert isinstance(client.session, requests.Session)
+    assert isinstance(client.transport.session, requests.Session)
 
 
 @requires_redis
@@ -427,7 +421,7 @@ def test_writes_wait_for_the_cross_process_lock(fake_github, settings):
 
     settings.GITHUB_MUTATION_LOCK_TIMEOUT = 0.3
     client = GitHubClient.from_settings(sleep=Sleeps())
-    other_process = cache.lock(f"gh:mutation-lock:{client.token_hash}", timeout=5)
+    other_process = cache.lock(f"gh:mutation-lock:{client.credential_key}", timeout=5)
     assert other_process.acquire(blocking=False)
     try:
         with pytest.raises(GitHubUnavailable):

@@ -399,7 +399,7 @@ def test_a_fresh_entry_without_a_json_body_is_rendered_by_drf(api, fake_github):
     """An entry stored as a dict (no gzip body) is served through DRF's renderer, never a 500."""
     from django.core.cache import cache
 
-    from githubfeatures import github_cache
+    from github import cache as github_cache
 
     assert api.get(f"{BASE}/info").status_code == 200
     [key] = [key for key in cache.keys("gh:*") if ":info:" in key]

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from githubfeatures.client import get_client
+from github.client import get_client
 from ratelimits import services
 from ratelimits.models import GitHubRateLimit
 from tests.fakegithub.fixtures import FAKE_TOKEN
@@ -118,10 +118,10 @@ def test_history_fallback_to_database_when_the_cache_is_empty(fake_github, staff
 
     services.track_now()
     cache.clear()
-    services.reset_local_state()
+    get_client().rate_limits.reset()
     from ratelimits import selectors
 
-    assert selectors.latest_states(TOKEN_HASH)["core"].limit == 5000
+    assert selectors.latest_states(get_client())["core"].limit == 5000
 
 
 @pytest.mark.parametrize("path", ["status", "health", "history"])

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from .exceptions import GITHUB_ERROR_STATUSES
+
 
 class ErrorSerializer(serializers.Serializer):
     """Every error answer of the API: a human ``detail``, and what else applies."""
@@ -12,3 +14,7 @@ class ErrorSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="What GitHub answered, when the error came from GitHub."
     )
     documentation_url = serializers.CharField(required=False)
+
+
+# What an operation that calls GitHub can answer besides its success (see api.exceptions).
+GITHUB_ERROR_RESPONSES = {status: ErrorSerializer for status in GITHUB_ERROR_STATUSES}

@@ -1,4 +1,4 @@
-"""The cache under the GitHub client: entries, keys, invalidation, Redis-down fallback.
+"""The ETag cache under the GitHub client: entries, keys, invalidation, Redis-down fallback.
 
 An entry keeps a GitHub body with its ``ETag`` / ``Last-Modified``. It is
 *fresh* for the resource's TTL; after that it is kept (``GITHUB_CACHE_STALE_TTL``)
@@ -30,14 +30,6 @@ from . import metrics
 
 logger = logging.getLogger(__name__)
 
-# Resource name -> setting holding its TTL; others use GITHUB_CACHE_TTL_DEFAULT.
-TTL_SETTINGS = {
-    "info": "GITHUB_CACHE_TTL_INFO",
-    "pulls": "GITHUB_CACHE_TTL_PULLS",
-    "issues": "GITHUB_CACHE_TTL_ISSUES",
-    "labels": "GITHUB_CACHE_TTL_LABELS",
-    "workflows": "GITHUB_CACHE_TTL_WORKFLOWS",
-}
 # Response headers worth keeping with a body: what a 200 from the cache must still carry.
 KEPT_HEADERS = ("etag", "last-modified", "link", "content-type")
 # Bumped when the stored form of an entry changes (3: JSON bodies stored gzip-compressed, see pack()).
@@ -76,6 +68,22 @@ class CacheEntry:
 
     def to_dict(self):
         return asdict(self)
+
+    @classmethod
+    def from_response(cls, response, *, now, ttl):
+        """The entry for an ApiResponse fetched at ``now``, fresh for ``ttl`` seconds."""
+        json_content = response.content
+        return cls(
+            # A JSON body is stored compressed, once, in the form it is served in.
+            body=None if json_content is not None else response.body,
+            gzipped=compress(json_content) if json_content is not None else None,
+            status=response.status,
+            headers={name: response.headers[name] for name in KEPT_HEADERS if name in response.headers},
+            etag=response.headers.get("etag", ""),
+            last_modified=response.headers.get("last-modified", ""),
+            fetched_at=now,
+            fresh_until=now + ttl,
+        )
 
     @classmethod
     def from_dict(cls, data):
@@ -134,10 +142,6 @@ def cache_key(owner, repo, resource, scope):
     # rollback) reads and writes its own keys, never an entry it cannot decode.
     digest = hashlib.sha256(json.dumps([ENTRY_FORMAT, scope], sort_keys=True, default=str).encode()).hexdigest()[:32]
     return f"{repository_prefix(owner, repo)}{resource}:{digest}"
-
-
-def ttl_for(resource):
-    return getattr(settings, TTL_SETTINGS.get(resource, "GITHUB_CACHE_TTL_DEFAULT"), settings.GITHUB_CACHE_TTL_DEFAULT)
 
 
 # --- Guarded cache access -------------------------------------------------------

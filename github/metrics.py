@@ -11,10 +11,14 @@ runs under gunicorn with ``PROMETHEUS_MULTIPROC_DIR`` set.
 
 from prometheus_client import Counter, Gauge, Histogram
 
-# Resources GitHub reports in x-ratelimit-resource that this service meets.
-KNOWN_RATE_LIMIT_RESOURCES = ("core", "search", "graphql")
-# Cache resources of the client (see github_cache.TTL_SETTINGS).
-KNOWN_CACHE_RESOURCES = ("info", "pulls", "issues", "labels", "workflows", "deliveries", "other")
+from .resources import RESOURCES
+from .sansio import PRIMARY, SECONDARY
+
+# The client's own waits besides GitHub's limits (see throttling).
+MUTATION_SPACING = "mutation_spacing"
+# Why a request was sent again (transport); what a cache call was (cache).
+RETRY_REASONS = ("connection", "timeout", "server_error")
+CACHE_OPERATIONS = ("get", "set", "delete", "lock")
 
 GITHUB_API_REQUESTS = Counter(
     "github_api_requests_total",
@@ -74,12 +78,12 @@ CACHE_MISSES = Counter(
     "cache_misses_total", "GitHub reads without a fresh cache entry (fetched or revalidated).", ["resource"]
 )
 CACHE_STALE_SERVED = Counter(
-    "github_cache_stale_served_total",
+    "cache_stale_served_total",
     "Expired cache entries served because GitHub was unreachable or rate limited.",
     ["resource"],
 )
 CACHE_FALLBACKS = Counter(
-    "github_cache_fallbacks_total",
+    "cache_fallbacks_total",
     "Cache operations skipped or failed because the cache (Redis) was unavailable.",
     ["operation"],
 )
@@ -87,19 +91,19 @@ CACHE_FALLBACKS = Counter(
 
 def initialise():
     """Create the known label sets at 0, so rates and alerts work before the first event."""
-    for resource in KNOWN_CACHE_RESOURCES:
+    for resource in RESOURCES:
         CACHE_HITS.labels(resource=resource)
         CACHE_MISSES.labels(resource=resource)
         CACHE_STALE_SERVED.labels(resource=resource)
         GITHUB_API_NOT_MODIFIED.labels(resource=resource)
-    for reason in ("connection", "timeout", "server_error"):
+    for reason in RETRY_REASONS:
         GITHUB_API_RETRIES.labels(reason=reason)
-    for kind in ("primary", "secondary", "mutation_spacing"):
+    for kind in (PRIMARY, SECONDARY, MUTATION_SPACING):
         GITHUB_API_RATE_LIMIT_WAITS.labels(kind=kind)
         GITHUB_API_RATE_LIMIT_WAIT_SECONDS.labels(kind=kind)
-    for kind in ("primary", "secondary"):
+    for kind in (PRIMARY, SECONDARY):
         GITHUB_API_RATE_LIMITED.labels(kind=kind)
-    for operation in ("get", "set", "delete", "lock"):
+    for operation in CACHE_OPERATIONS:
         CACHE_FALLBACKS.labels(operation=operation)
 
 

@@ -1,0 +1,31 @@
+"""Who the client is to GitHub.
+
+A credential gives the ``Authorization`` header of a request and a ``key``:
+a stable name that is not the secret (its SHA-256), under which rate-limit
+state, throttling and cache entries are kept. ``kind`` is what metrics and
+the API may show. GitHub App installation tokens plug in here.
+"""
+
+import hashlib
+
+
+def token_hash(token):
+    """The only form in which a token is stored or compared: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+class TokenCredentials:
+    """A personal access token (``GITHUB_TOKEN``); without one the client is anonymous."""
+
+    kind = "token"
+
+    def __init__(self, token=""):
+        self._token = token
+        self.key = token_hash(token)
+
+    def authorization(self):
+        return f"Bearer {self._token}" if self._token else None
+
+    def __repr__(self):
+        # Never the token.
+        return f"<TokenCredentials {self.key[:8] or 'anonymous'}>"
