@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "accounts",
     "webhooks",
     "ratelimits",
+    # Before githubfeatures: an event's state handlers are registered (and run) ahead of
+    # githubfeatures' cache invalidation, as when both lived in one app.
+    "repositories",
     "githubfeatures",
 ]
 

@@ -1,33 +1,10 @@
+"""Reads from GitHub, through the one cached client."""
+
 from coherence.generations import current_with
 from github import cache
 from github.client import GitHubClient, get_client
 from github.resources import RESOURCES
 
-from .models import Issue, PullRequest, Push, Repository
-
-
-def repository_list():
-    return Repository.objects.all()
-
-
-def pull_requests_of(repository, *, state=None):
-    queryset = PullRequest.objects.filter(repository=repository).order_by("-number")
-    return queryset.filter(state=state) if state else queryset
-
-
-def issues_of(repository, *, state=None, include_deleted=False):
-    queryset = Issue.objects.filter(repository=repository).order_by("-number")
-    if not include_deleted:
-        queryset = queryset.filter(deleted=False)
-    return queryset.filter(state=state) if state else queryset
-
-
-def pushes_of(repository, *, ref=None):
-    queryset = Push.objects.filter(repository=repository).prefetch_related("commits").order_by("-received_at", "-id")
-    return queryset.filter(ref=ref) if ref else queryset
-
-
-# --- Reads from GitHub, through the one cached client ---------------------------
 
 def github_read(owner, repo, resource, params=None):
     """A cached GitHub read (a ``CachedResponse``: body, headers, ``cache`` HIT/MISS/REVALIDATED/STALE)."""

@@ -1,11 +1,6 @@
 from django.urls import path
 
-from api.routers import OptionalSlashRouter
-
 from . import views
-
-router = OptionalSlashRouter()
-router.register("repositories", views.RepositoryViewSet, basename="repository")
 
 # Mounted by config.urls under api/v1/github/<owner>/<repo>/, ahead of the
 # other routes: they are the API's busiest, and Django tries patterns in order.
@@ -20,4 +15,3 @@ github_urlpatterns = [
     path("settings", views.SettingsView.as_view(), name="github-settings"),
     path("cache/invalidate", views.CacheInvalidateView.as_view(), name="github-cache-invalidate"),
 ]
-urlpatterns = router.urls

@@ -85,8 +85,8 @@ def _value(name, value):
 
 def test_no_secret_or_token_leaks_anywhere(settings, fake_github, django_user_model, caplog, client):
     from accounts.models import ApiToken
-    from githubfeatures.models import Issue, PullRequest, Push, Repository
     from ratelimits.models import GitHubRateLimit
+    from repositories.models import Issue, PullRequest, Push, Repository
     from webhooks.models import WebhookConfig, WebhookEvent
 
     caplog.set_level(logging.DEBUG)

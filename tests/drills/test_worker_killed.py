@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from githubfeatures.models import Issue, Repository
+from repositories.models import Issue, Repository
 from tests.conftest import post_delivery, requires_postgres, sample_bytes
 from tests.drills.conftest import needs_redis_server, wait_until
 from webhooks import services

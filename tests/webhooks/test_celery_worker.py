@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from config.celery import app
-from githubfeatures.models import PullRequest
+from repositories.models import PullRequest
 from tests.conftest import ROOT, TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
 from webhooks import services
 from webhooks.models import WebhookEvent

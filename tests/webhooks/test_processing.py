@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from githubfeatures.models import Issue, PullRequest, Push
+from repositories.models import Issue, PullRequest, Push
 from tests.conftest import TEST_SECRET, post_delivery, sample_bytes, webhook_sample_files
 from webhooks import handlers, services
 from webhooks.models import WebhookEvent

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from githubfeatures.models import Issue, Label, PullRequest, Push, Repository
+from repositories.models import Issue, Label, PullRequest, Push, Repository
 from tests.conftest import TEST_SECRET, post_delivery, sample_json
 from webhooks import services
 from webhooks.models import WebhookEvent

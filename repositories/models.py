@@ -3,6 +3,10 @@
 Rows are upserted by the event handlers: keyed by GitHub's identity
 (repository id, repository + number), guarded by the payload's own
 ``updated_at`` so an older event never overwrites newer state.
+
+Each table is named in ``Meta.db_table`` without an app prefix; the names are
+those the models had in githubfeatures, so moving them here ran no SQL
+(migrations/0001_initial.py) and processes of the previous version keep working.
 """
 
 from django.db import models

@@ -1,0 +1,24 @@
+"""Reads of repository state (what the webhook handlers stored)."""
+
+from .models import Issue, PullRequest, Push, Repository
+
+
+def repository_list():
+    return Repository.objects.all()
+
+
+def pull_requests_of(repository, *, state=None):
+    queryset = PullRequest.objects.filter(repository=repository).order_by("-number")
+    return queryset.filter(state=state) if state else queryset
+
+
+def issues_of(repository, *, state=None, include_deleted=False):
+    queryset = Issue.objects.filter(repository=repository).order_by("-number")
+    if not include_deleted:
+        queryset = queryset.filter(deleted=False)
+    return queryset.filter(state=state) if state else queryset
+
+
+def pushes_of(repository, *, ref=None):
+    queryset = Push.objects.filter(repository=repository).prefetch_related("commits").order_by("-received_at", "-id")
+    return queryset.filter(ref=ref) if ref else queryset
