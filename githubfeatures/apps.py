@@ -11,4 +11,4 @@ class GithubfeaturesConfig(AppConfig):
         # and the client's metrics so they are exported from the first scrape.
         from github import metrics  # noqa: F401
 
-        from . import handlers  # noqa: F401
+        from . import checks, handlers  # noqa: F401

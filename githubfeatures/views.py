@@ -16,7 +16,7 @@ from api.serializers import GITHUB_ERROR_RESPONSES, ErrorSerializer
 
 from . import selectors, services
 from .conditional import accepts_gzip, etag_matches, weak_etag
-from .names import is_valid_repository
+from github.names import is_valid_repository
 from .serializers import (
     CacheInvalidatedSerializer,
     IssuesQuerySerializer,

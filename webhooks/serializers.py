@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from githubfeatures.names import is_valid_owner, is_valid_repository
+from github.names import is_valid_owner, is_valid_repository
 
 from . import services
 from .constants import GITHUB_EVENTS, WILDCARD_EVENT

@@ -409,3 +409,14 @@ def test_a_fresh_entry_without_a_json_body_is_rendered_by_drf(api, fake_github):
         response = api.get(f"{BASE}/info", HTTP_ACCEPT=accept)
         assert response.status_code == 200 and response.json() == {"name": "as a dict"}
         assert response["X-Cache"] == "HIT"
+
+
+def test_the_settings_allow_list_and_its_serializer_are_kept_in_step_by_a_system_check(monkeypatch):
+    from django.core import checks
+
+    from githubfeatures import services
+
+    assert [e for e in checks.run_checks() if e.id == "githubfeatures.E001"] == []
+    monkeypatch.setattr(services, "SETTINGS_FIELDS", (*services.SETTINGS_FIELDS, "topics"))
+    [error] = [e for e in checks.run_checks() if e.id == "githubfeatures.E001"]
+    assert "not declared ['topics']" in error.msg
