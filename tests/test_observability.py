@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
-from webhooks import services
+from webhooks import processing
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_webhook_metrics_move_with_deliveries_and_processing(client, settings):
     post_delivery(client, "issues", b"{}", content_type="text/plain")
     mid = scrape(client)
     assert value(mid, "webhook_events_pending") == 1
-    services.process_event(WebhookEvent.objects.get().pk)
+    processing.process_event(WebhookEvent.objects.get().pk)
     after = scrape(client)
 
     def delta(name, text=after, **labels):

@@ -11,8 +11,13 @@ class WebhooksConfig(AppConfig):
 
         # Creates the metric series at zero before the first delivery.
         from . import metrics  # noqa: F401
+        from . import outbox, tasks
         from .models import WebhookConfig
         from .selectors import config_cache
+
+        # Stored events reach the workers through the Celery tasks; the outbox
+        # (on the receiver's path) never imports Celery itself.
+        outbox.connect(tasks.CeleryWorkers())
 
         # Any saved or deleted config (API, admin, command) is in force in every process at once.
         post_save.connect(config_cache.changed, sender=WebhookConfig, dispatch_uid="webhook-config-cache")

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from githubfeatures.names import is_valid_owner, is_valid_repository
 
-from . import services
+from . import configs
 from .constants import GITHUB_EVENTS, WILDCARD_EVENT
 from .models import WebhookConfig, WebhookEvent
 
@@ -71,7 +71,7 @@ class WebhookConfigSerializer(serializers.ModelSerializer):
     def update(self, config, validated_data):
         new_secret = validated_data.pop("secret", None)
         if new_secret is not None:
-            services.rotate_secret_fields(
+            configs.rotate_secret_fields(
                 config, new_secret, previous_secret_expires_at=validated_data.pop("previous_secret_expires_at", None)
             )
         return super().update(config, validated_data)
