@@ -19,6 +19,7 @@ from django.utils import timezone
 from . import metrics, selectors, signatures
 from .models import WebhookEvent
 from .outbox import enqueue_event
+from .outcomes import DeliveryOutcome, RejectionReason
 
 logger = logging.getLogger(__name__)
 
@@ -69,27 +70,27 @@ def parse_payload(body, content_type):
         try:
             fields = parse_qs(body.decode("ascii"), keep_blank_values=True, errors="strict", max_num_fields=100)
         except (UnicodeDecodeError, ValueError):
-            raise DeliveryRejected(400, "The form-encoded body could not be parsed.", "malformed")
+            raise DeliveryRejected(400, "The form-encoded body could not be parsed.", RejectionReason.MALFORMED)
         if "payload" not in fields:
-            raise DeliveryRejected(400, "The form-encoded body has no 'payload' field.", "malformed")
+            raise DeliveryRejected(400, "The form-encoded body has no 'payload' field.", RejectionReason.MALFORMED)
         raw_json = fields["payload"][0]
     else:
         raise DeliveryRejected(
             415,
             "Unsupported content type; GitHub sends application/json or application/x-www-form-urlencoded.",
-            "unsupported_media_type",
+            RejectionReason.UNSUPPORTED_MEDIA_TYPE,
         )
     try:
         payload = json.loads(raw_json)
     except (ValueError, RecursionError):
-        raise DeliveryRejected(400, "The body is not valid JSON.", "malformed")
+        raise DeliveryRejected(400, "The body is not valid JSON.", RejectionReason.MALFORMED)
     if not isinstance(payload, dict):
-        raise DeliveryRejected(400, "The payload must be a JSON object.", "malformed")
+        raise DeliveryRejected(400, "The payload must be a JSON object.", RejectionReason.MALFORMED)
     if _depth_exceeds(payload, settings.WEBHOOK_MAX_JSON_DEPTH):
         raise DeliveryRejected(
             400,
             f"The payload is nested deeper than {settings.WEBHOOK_MAX_JSON_DEPTH} levels.",
-            "malformed",
+            RejectionReason.MALFORMED,
         )
     if isinstance(raw_json, bytes):
         try:
@@ -157,10 +158,10 @@ def check_content_length(value):
     try:
         length = int(value or 0)
     except ValueError:
-        raise DeliveryRejected(400, "Invalid Content-Length header.", "malformed")
+        raise DeliveryRejected(400, "Invalid Content-Length header.", RejectionReason.MALFORMED)
     if length > settings.WEBHOOK_MAX_BODY_BYTES:
         raise DeliveryRejected(
-            413, f"The body exceeds the limit of {settings.WEBHOOK_MAX_BODY_BYTES} bytes.", "too_large"
+            413, f"The body exceeds the limit of {settings.WEBHOOK_MAX_BODY_BYTES} bytes.", RejectionReason.TOO_LARGE
         )
     return length
 
@@ -181,22 +182,22 @@ def receive_delivery(*, content_length, read_body, content_type: str, headers) -
     except DatabaseError:
         # Nothing was committed; GitHub records the failure and can redeliver.
         logger.exception("webhook delivery not stored: database unavailable")
-        metrics.WEBHOOK_DELIVERIES_REJECTED.labels("storage_unavailable").inc()
+        metrics.WEBHOOK_DELIVERIES_REJECTED.labels(RejectionReason.STORAGE_UNAVAILABLE).inc()
         raise DeliveryRejected(
-            503, "Storage is unavailable; the delivery was not stored.", "storage_unavailable"
+            503, "Storage is unavailable; the delivery was not stored.", RejectionReason.STORAGE_UNAVAILABLE
         )
     event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
     metrics.WEBHOOK_EVENTS_RECEIVED.labels(event_label, result.body["status"]).inc()
-    if result.body["status"] == "duplicate":
+    if result.body["status"] == DeliveryOutcome.DUPLICATE:
         metrics.WEBHOOK_EVENTS_DUPLICATE.labels(event_label).inc()
     return result
 
 
 # The receiver's answer for each state a new event is stored in.
 _ANSWERS = {
-    WebhookEvent.Status.PENDING: (202, "queued"),
-    WebhookEvent.Status.SKIPPED: (202, "skipped"),
-    WebhookEvent.Status.PROCESSED: (200, "processed"),
+    WebhookEvent.Status.PENDING: (202, DeliveryOutcome.QUEUED),
+    WebhookEvent.Status.SKIPPED: (202, DeliveryOutcome.SKIPPED),
+    WebhookEvent.Status.PROCESSED: (200, DeliveryOutcome.PROCESSED),
 }
 
 
@@ -205,16 +206,16 @@ def _receive_delivery(*, body, content_type, headers):
     delivery_id = headers.get("X-GitHub-Delivery", "")
     if not event_name or not delivery_id:
         raise DeliveryRejected(
-            400, "X-GitHub-Event and X-GitHub-Delivery headers are required.", "missing_header"
+            400, "X-GitHub-Event and X-GitHub-Delivery headers are required.", RejectionReason.MISSING_HEADER
         )
     if not _EVENT_RE.fullmatch(event_name):
-        raise DeliveryRejected(400, "X-GitHub-Event is not a valid event name.", "missing_header")
+        raise DeliveryRejected(400, "X-GitHub-Event is not a valid event name.", RejectionReason.MISSING_HEADER)
     if not _DELIVERY_RE.fullmatch(delivery_id):
-        raise DeliveryRejected(400, "X-GitHub-Delivery is not a valid delivery id.", "missing_header")
+        raise DeliveryRejected(400, "X-GitHub-Delivery is not a valid delivery id.", RejectionReason.MISSING_HEADER)
     signature = headers.get("X-Hub-Signature-256", "")
     if not signatures.is_well_formed(signature):
         raise DeliveryRejected(
-            401, "Missing or malformed X-Hub-Signature-256 header.", "bad_signature"
+            401, "Missing or malformed X-Hub-Signature-256 header.", RejectionReason.BAD_SIGNATURE
         )
 
     payload, payload_text = parse_payload(body, content_type)
@@ -234,11 +235,11 @@ def _receive_delivery(*, body, content_type, headers):
     secrets = selectors.secrets_for(config, now)
     if not secrets:
         raise DeliveryRejected(
-            401, "No webhook secret is configured for this delivery.", "no_secret"
+            401, "No webhook secret is configured for this delivery.", RejectionReason.NO_SECRET
         )
     if not signatures.verify_signature(secrets, body, signature):
         raise DeliveryRejected(
-            401, "The X-Hub-Signature-256 signature does not match.", "bad_signature"
+            401, "The X-Hub-Signature-256 signature does not match.", RejectionReason.BAD_SIGNATURE
         )
 
     if event_name == "ping":
@@ -266,7 +267,7 @@ def _receive_delivery(*, body, content_type, headers):
         config=config,
     )
     if not _insert_once(event, payload_text):
-        return DeliveryResult(200, {"delivery_id": delivery_id, "status": "duplicate"})
+        return DeliveryResult(200, {"delivery_id": delivery_id, "status": DeliveryOutcome.DUPLICATE})
     if event.status == WebhookEvent.Status.PENDING:
         # Right away in autocommit; after the commit inside an outer transaction.
         transaction.on_commit(partial(enqueue_event, event.pk))

@@ -5,6 +5,7 @@ from githubfeatures.names import is_valid_owner, is_valid_repository
 from . import configs
 from .constants import GITHUB_EVENTS, WILDCARD_EVENT
 from .models import WebhookConfig, WebhookEvent
+from .outcomes import DeliveryOutcome
 
 def validate_repository_name(value):
     owner, slash, name = value.partition("/")
@@ -108,4 +109,4 @@ class WebhookEventDetailSerializer(WebhookEventSerializer):
 class DeliveryAcceptedSerializer(serializers.Serializer):
     delivery_id = serializers.CharField()
     event = serializers.CharField(required=False)
-    status = serializers.ChoiceField(choices=["queued", "skipped", "processed", "duplicate"])
+    status = serializers.ChoiceField(choices=DeliveryOutcome.choices)
