@@ -10,12 +10,11 @@ import re
 
 from prometheus_client import Counter, Histogram
 
+from . import handlers
 from .constants import GITHUB_EVENTS
 from .outcomes import DeliveryOutcome, RejectionReason
 
 OTHER = "other"
-# Events with handlers, plus ping: their series exist from the first scrape.
-INITIAL_EVENTS = ("push", "pull_request", "issues", "label", "repository", "ping")
 _ACTION_RE = re.compile(r"[a-z_]{1,40}")
 
 WEBHOOK_EVENTS_RECEIVED = Counter(
@@ -77,11 +76,20 @@ def action_label(event, action):
     return action if _ACTION_RE.fullmatch(action) else OTHER
 
 
+def initial_events():
+    """Events with handlers, plus ping: their series exist from the first scrape."""
+    return sorted({event_label(event) for event in handlers.registered_events()} | {"ping"})
+
+
 def initialise():
-    """Create the known series at zero, so dashboards see 0 rather than no data."""
+    """Create the known series at zero, so dashboards see 0 rather than no data.
+
+    Call it once every app is loaded (apps.py does, at the first request):
+    other apps register their handlers in their own ready().
+    """
     for reason in RejectionReason.values:
         WEBHOOK_DELIVERIES_REJECTED.labels(reason)
-    for event in INITIAL_EVENTS:
+    for event in initial_events():
         for status in DeliveryOutcome.values:
             WEBHOOK_EVENTS_RECEIVED.labels(event, status)
         WEBHOOK_EVENTS_DUPLICATE.labels(event)
@@ -92,6 +100,3 @@ def initialise():
         REPOSITORY_SYNC.labels(event, "applied")
         REPOSITORY_SYNC.labels(event, "error")
         REPOSITORY_SYNC_DURATION.labels(event)
-
-
-initialise()
