@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import F
 from django.utils import timezone
@@ -68,9 +69,9 @@ class WebhookConfigAdmin(admin.ModelAdmin):
     def sync_on_github(self, request, queryset):
         self._for_each(request, queryset, "synced", hooks.sync_hook)
 
-    @admin.action(description="Redeliver failed deliveries (last 24 h)")
+    @admin.action(description=f"Redeliver failed deliveries (last {settings.WEBHOOK_REDELIVER_LOOKBACK_HOURS} h)")
     def redeliver_failed(self, request, queryset):
-        since = timezone.now() - timedelta(hours=24)
+        since = timezone.now() - timedelta(hours=settings.WEBHOOK_REDELIVER_LOOKBACK_HOURS)
         self._for_each(request, queryset, "checked", lambda config: hooks.redeliver_failed(config, since))
 
     def _for_each(self, request, queryset, verb, operation):
