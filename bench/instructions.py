@@ -119,7 +119,7 @@ def count(name, requests, token):
         # The relay thread publishes stored ids in batches gathered over a time window, so its
         # cost per delivery depends on the arrival rate, which under valgrind is nothing like
         # production's. Held back for the run (published once, at exit), it is not counted:
-        # the request path is; the publish is off it by design (webhooks/relay.py).
+        # the request path is; the publish is off it by design (webhooks/outbox.py).
         "WEBHOOK_RELAY_GATHER_SECONDS": "3600",
     }
     result = subprocess.run(command, capture_output=True, text=True, env=environment)

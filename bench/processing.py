@@ -89,7 +89,7 @@ def run(count, workers, timeout, extra_args=()):
     import redis
     from django.conf import settings
 
-    from webhooks import services
+    from webhooks import processing
     from webhooks.models import WebhookEvent
 
     reset_tables()
@@ -105,7 +105,7 @@ def run(count, workers, timeout, extra_args=()):
         time.sleep(3)  # let the pool fork before the clock starts
         settings.WEBHOOK_SWEEP_MIN_AGE_SECONDS = 0
         started = time.perf_counter()
-        enqueued = services.sweep_pending_events(limit=count)
+        enqueued = processing.sweep_pending_events(limit=count)
         enqueue_seconds = time.perf_counter() - started
         done = 0
         while time.perf_counter() - started < timeout:

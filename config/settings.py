@@ -242,7 +242,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventStatusEnum": "webhooks.models.WebhookEvent.Status",
-        "DeliveryStatusEnum": ["queued", "skipped", "processed", "duplicate"],
+        "DeliveryStatusEnum": "webhooks.outcomes.DeliveryOutcome",
     },
 }
 

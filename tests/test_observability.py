@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
-from webhooks import services
+from webhooks import processing
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,11 @@ def value(text, name, **labels):
         if all(found.get(key) == val for key, val in wanted.items()):
             return float(match.group(3))
     return 0.0
+
+
+def increase(before, after, name, **labels):
+    """How much a sample grew between two expositions."""
+    return value(after, name, **labels) - value(before, name, **labels)
 
 
 def test_every_family_is_exported_from_the_first_scrape(client):
@@ -69,12 +74,21 @@ def test_webhook_metrics_move_with_deliveries_and_processing(client, settings):
     before = scrape(client)
 
     queued = post_delivery(client, "pull_request", sample_bytes("pull_request/opened.payload.json"))
-    post_delivery(client, "pull_request", sample_bytes("pull_request/opened.payload.json"), delivery_id=queued.json()["delivery_id"])
-    post_delivery(client, "pull_request", sample_bytes("pull_request/opened.payload.json"), secret="wrong-secret")
-    post_delivery(client, "issues", b"{}", content_type="text/plain")
+    assert (queued.status_code, queued.json()["status"]) == (202, "queued"), queued.content
+    duplicate = post_delivery(
+        client, "pull_request", sample_bytes("pull_request/opened.payload.json"), delivery_id=queued.json()["delivery_id"]
+    )
+    assert (duplicate.status_code, duplicate.json()["status"]) == (200, "duplicate"), duplicate.content
+    forged = post_delivery(client, "pull_request", sample_bytes("pull_request/opened.payload.json"), secret="wrong-secret")
+    assert forged.status_code == 401, forged.content
+    unsupported = post_delivery(client, "issues", b"{}", content_type="text/plain")
+    assert unsupported.status_code == 415, unsupported.content
+    stored = WebhookEvent.objects.get()
+    assert (stored.delivery_id, stored.status) == (queued.json()["delivery_id"], "pending")
     mid = scrape(client)
     assert value(mid, "webhook_events_pending") == 1
-    services.process_event(WebhookEvent.objects.get().pk)
+    processing.process_event(stored.pk)
+    assert WebhookEvent.objects.get().status == "processed"
     after = scrape(client)
 
     def delta(name, text=after, **labels):
@@ -93,16 +107,25 @@ def test_webhook_metrics_move_with_deliveries_and_processing(client, settings):
 
 def test_unknown_event_names_do_not_become_labels(client, settings):
     settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
-    post_delivery(client, "made_up_event_name", sample_bytes("star/created.payload.json"))
+    before = scrape(client)
+    response = post_delivery(client, "made_up_event_name", sample_bytes("star/created.payload.json"))
+    assert (response.status_code, response.json()["status"]) == (202, "queued"), response.content
+    assert WebhookEvent.objects.filter(delivery_id=response.json()["delivery_id"], event="made_up_event_name").exists()
     text = scrape(client)
     assert "made_up_event_name" not in text
-    assert value(text, "webhook_events_received_total", event="other", status="queued") >= 1
+    assert increase(before, text, "webhook_events_received_total", event="other", status="queued") == 1
 
 
 def test_metrics_never_carry_secrets_delivery_ids_or_repositories(client, settings):
     settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
-    post_delivery(client, "issues", sample_bytes("issues/opened.payload.json"), delivery_id="delivery-id-not-a-label")
+    before = scrape(client)
+    response = post_delivery(
+        client, "issues", sample_bytes("issues/opened.payload.json"), delivery_id="delivery-id-not-a-label"
+    )
+    assert (response.status_code, response.json()["status"]) == (202, "queued"), response.content
+    assert WebhookEvent.objects.filter(delivery_id="delivery-id-not-a-label").exists()
     text = scrape(client)
+    assert increase(before, text, "webhook_events_received_total", event="issues", status="queued") == 1
     for needle in (TEST_SECRET, "delivery-id-not-a-label", "Codertocat", "Hello-World"):
         assert needle not in text
 

@@ -132,10 +132,10 @@ def test_no_secret_or_token_leaks_anywhere(settings, fake_github, django_user_mo
                               ("push/payload.json", "push"), ("star/created.payload.json", "star")]:
             recorder.record(f"deliver {event}", post_delivery(client, event, sample_bytes(sample), secret=secret))
     recorder.record("deliver bad json", post_delivery(client, "issues", b"{nope", secret=GLOBAL_SECRET))
-    from webhooks import services
+    from webhooks import processing
 
     for pending in WebhookEvent.objects.filter(status="pending"):
-        services.process_event(pending.pk)  # on_commit does not fire inside the test's transaction
+        processing.process_event(pending.pk)  # on_commit does not fire inside the test's transaction
     event = WebhookEvent.objects.first()
     call("POST", f"/api/v1/webhooks/events/{event.pk}/reprocess")
 

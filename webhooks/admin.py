@@ -3,13 +3,14 @@ import json
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.crypto import get_random_string
 
-from . import selectors, services
+from . import configs, hooks, processing, selectors
 from .models import WebhookConfig, WebhookEvent
 
 
@@ -38,7 +39,7 @@ class WebhookConfigForm(forms.ModelForm):
         config = super().save(commit=False)
         new_secret = self.cleaned_data.get("new_secret")
         if new_secret:
-            services.rotate_secret_fields(config, new_secret)
+            configs.rotate_secret_fields(config, new_secret)
         elif not config.secret:
             config.secret = generate_secret()
         if commit:
@@ -66,12 +67,12 @@ class WebhookConfigAdmin(admin.ModelAdmin):
 
     @admin.action(description="Create/update on GitHub")
     def sync_on_github(self, request, queryset):
-        self._for_each(request, queryset, "synced", services.sync_hook)
+        self._for_each(request, queryset, "synced", hooks.sync_hook)
 
-    @admin.action(description="Redeliver failed deliveries (last 24 h)")
+    @admin.action(description=f"Redeliver failed deliveries (last {settings.WEBHOOK_REDELIVER_LOOKBACK_HOURS} h)")
     def redeliver_failed(self, request, queryset):
-        since = timezone.now() - timedelta(hours=24)
-        self._for_each(request, queryset, "checked", lambda config: services.redeliver_failed(config, since))
+        since = timezone.now() - timedelta(hours=settings.WEBHOOK_REDELIVER_LOOKBACK_HOURS)
+        self._for_each(request, queryset, "checked", lambda config: hooks.redeliver_failed(config, since))
 
     def _for_each(self, request, queryset, verb, operation):
         for config in queryset:
@@ -118,7 +119,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reprocess selected events")
     def reprocess(self, request, queryset):
-        count = services.reprocess_events(queryset)
+        count = processing.reprocess_events(queryset)
         self.message_user(request, f"{count} event(s) queued for processing.")
 
     def get_queryset(self, request):

@@ -34,4 +34,5 @@ def handlers_for(event, action=""):
 
 
 def registered_events():
-    return sorted({name.split(".", 1)[0] for name in _registry})
+    """Event names with at least one handler (for any action)."""
+    return sorted({name.split(".", 1)[0] for name, handlers in _registry.items() if handlers})

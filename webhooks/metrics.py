@@ -2,33 +2,25 @@
 
 Labels are bounded: event names outside GitHub's known list count as
 "other", actions are only kept for known events, and rejection reasons are a
-fixed set. Delivery ids, repositories and secrets never become labels.
+fixed set (outcomes.RejectionReason). Delivery ids, repositories and secrets
+never become labels.
 """
 
 import re
 
 from prometheus_client import Counter, Histogram
 
+from . import handlers
 from .constants import GITHUB_EVENTS
+from .outcomes import DeliveryOutcome, RejectionReason
 
 OTHER = "other"
-RECEIVED_STATUSES = ("queued", "skipped", "processed", "duplicate")
-REJECTION_REASONS = (
-    "bad_signature",
-    "no_secret",
-    "missing_header",
-    "malformed",
-    "too_large",
-    "unsupported_media_type",
-    "storage_unavailable",
-)
-# Events with handlers, plus ping: their series exist from the first scrape.
-INITIAL_EVENTS = ("push", "pull_request", "issues", "label", "repository", "ping")
 _ACTION_RE = re.compile(r"[a-z_]{1,40}")
 
 WEBHOOK_EVENTS_RECEIVED = Counter(
     "webhook_events_received_total",
-    "Verified deliveries answered by the receiver, by event and outcome (queued, skipped, processed, duplicate).",
+    "Verified deliveries answered by the receiver, by event and outcome "
+    f"({', '.join(DeliveryOutcome.values)}).",
     ["event", "status"],
 )
 WEBHOOK_DELIVERIES_REJECTED = Counter(
@@ -84,12 +76,21 @@ def action_label(event, action):
     return action if _ACTION_RE.fullmatch(action) else OTHER
 
 
+def initial_events():
+    """Events with handlers, plus ping: their series exist from the first scrape."""
+    return sorted({event_label(event) for event in handlers.registered_events()} | {"ping"})
+
+
 def initialise():
-    """Create the known series at zero, so dashboards see 0 rather than no data."""
-    for reason in REJECTION_REASONS:
+    """Create the known series at zero, so dashboards see 0 rather than no data.
+
+    Call it once every app is loaded (apps.py does, at the first request):
+    other apps register their handlers in their own ready().
+    """
+    for reason in RejectionReason.values:
         WEBHOOK_DELIVERIES_REJECTED.labels(reason)
-    for event in INITIAL_EVENTS:
-        for status in RECEIVED_STATUSES:
+    for event in initial_events():
+        for status in DeliveryOutcome.values:
             WEBHOOK_EVENTS_RECEIVED.labels(event, status)
         WEBHOOK_EVENTS_DUPLICATE.labels(event)
         WEBHOOK_EVENTS_PROCESSED.labels(event, "")
@@ -99,6 +100,3 @@ def initialise():
         REPOSITORY_SYNC.labels(event, "applied")
         REPOSITORY_SYNC.labels(event, "error")
         REPOSITORY_SYNC_DURATION.labels(event)
-
-
-initialise()

@@ -1,7 +1,10 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db import DatabaseError
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
 
 from coherence.process_cache import ProcessCache
 
@@ -84,11 +87,6 @@ class PendingEventsCollector:
     """Prometheus collector: events waiting for processing, read at scrape time."""
 
     def collect(self):
-        from django.db import DatabaseError
-        from django.db.models import Count, Min
-        from django.utils import timezone
-        from prometheus_client.core import GaugeMetricFamily
-
         by_status = GaugeMetricFamily(
             "webhook_events_by_status", "Stored webhook events not yet done, by status.", labels=["status"]
         )

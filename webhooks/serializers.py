@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from github.names import is_valid_owner, is_valid_repository
 
-from . import services
+from . import configs
 from .constants import GITHUB_EVENTS, WILDCARD_EVENT
 from .models import WebhookConfig, WebhookEvent
+from .outcomes import DeliveryOutcome
 
 def validate_repository_name(value):
     owner, slash, name = value.partition("/")
@@ -71,7 +72,7 @@ class WebhookConfigSerializer(serializers.ModelSerializer):
     def update(self, config, validated_data):
         new_secret = validated_data.pop("secret", None)
         if new_secret is not None:
-            services.rotate_secret_fields(
+            configs.rotate_secret_fields(
                 config, new_secret, previous_secret_expires_at=validated_data.pop("previous_secret_expires_at", None)
             )
         return super().update(config, validated_data)
@@ -108,4 +109,4 @@ class WebhookEventDetailSerializer(WebhookEventSerializer):
 class DeliveryAcceptedSerializer(serializers.Serializer):
     delivery_id = serializers.CharField()
     event = serializers.CharField(required=False)
-    status = serializers.ChoiceField(choices=["queued", "skipped", "processed", "duplicate"])
+    status = serializers.ChoiceField(choices=DeliveryOutcome.choices)

@@ -1,13 +1,13 @@
 from django.urls import include, path
 from api.routers import OptionalSlashRouter
 
-from . import views
+from . import receiver, views
 
 router = OptionalSlashRouter()
 router.register("configs", views.WebhookConfigViewSet, basename="webhookconfig")
 router.register("events", views.WebhookEventViewSet, basename="webhookevent")
 
 urlpatterns = [
-    path("github", views.GitHubWebhookView.as_view(), name="github-webhook"),
+    path("github", receiver.GitHubWebhookView.as_view(), name="github-webhook"),
     path("", include(router.urls)),
 ]

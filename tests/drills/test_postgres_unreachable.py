@@ -18,7 +18,7 @@ from django.db import connection
 
 from tests.conftest import RECEIVER_URL, delivery_headers, requires_postgres, sample_bytes
 from tests.drills.conftest import TcpLink, start_gunicorn, stop_gunicorn
-from webhooks import services
+from webhooks import hooks
 from webhooks.models import WebhookEvent
 
 pytestmark = [requires_postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -73,7 +73,7 @@ def test_receiver_is_503_while_postgres_is_unreachable_and_redeliver_failed_reco
     settings, tmp_path, fake_github, webhook_config, link
 ):
     fake_github.add_repo(OWNER, REPO)
-    services.sync_hook(webhook_config)
+    hooks.sync_hook(webhook_config)
     db = connection.settings_dict
     base, server = start_gunicorn(
         tmp_path, f"postgres://{db['USER']}@127.0.0.1:{link.port}/{db['NAME']}", DB_CONNECT_TIMEOUT=2

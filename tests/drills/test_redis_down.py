@@ -15,7 +15,7 @@ from django.test import Client
 
 from tests.conftest import post_delivery, requires_postgres, sample_bytes
 from tests.drills.conftest import needs_redis_server, wait_until
-from webhooks import services
+from webhooks import processing
 from webhooks.models import WebhookEvent
 
 pytestmark = [requires_postgres, needs_redis_server, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -111,7 +111,7 @@ def test_receiver_and_reads_survive_redis_dying_and_every_event_is_processed_aft
 
     # Beat's sweep, run here until it finds nothing left to enqueue.
     def all_processed():
-        services.sweep_pending_events()
+        processing.sweep_pending_events()
         return set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
 
     assert wait_until(all_processed, timeout=60, every=1.0), list(WebhookEvent.objects.values_list("status", "attempts"))

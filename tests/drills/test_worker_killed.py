@@ -15,7 +15,7 @@ import pytest
 from repositories.models import Issue, Repository
 from tests.conftest import post_delivery, requires_postgres, sample_bytes
 from tests.drills.conftest import needs_redis_server, wait_until
-from webhooks import services
+from webhooks import processing
 from webhooks.models import WebhookEvent
 
 pytestmark = [requires_postgres, needs_redis_server, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -46,7 +46,7 @@ def test_event_of_a_killed_worker_is_processed_once_after_the_restart(
     workers.start(private_redis.url, app_module="tests.drills.celery_app", DRILL_DIR=tmp_path, **TIMEOUTS)
 
     def processed():
-        services.sweep_pending_events()  # what beat does every minute
+        processing.sweep_pending_events()  # what beat does every minute
         event.refresh_from_db()
         return event.status == "processed"
 
@@ -54,7 +54,7 @@ def test_event_of_a_killed_worker_is_processed_once_after_the_restart(
     assert Issue.objects.count() == 1 and Repository.objects.count() == 1
     assert event.attempts == 2
     # A late copy of the task (the redelivered message) changes nothing.
-    assert services.process_event(event.pk) is None
+    assert processing.process_event(event.pk) is None
     event.refresh_from_db()
     assert event.attempts == 2 and Issue.objects.count() == 1
 
@@ -84,7 +84,7 @@ def test_a_backlog_survives_repeated_worker_kills(client, settings, tmp_path, we
     workers.start(private_redis.url, app_module="tests.drills.celery_app", DRILL_DIR=tmp_path, **TIMEOUTS)
 
     def all_processed():
-        services.sweep_pending_events()
+        processing.sweep_pending_events()
         return processed_count() == 300
 
     assert wait_until(all_processed, timeout=180, every=1.0)

@@ -6,7 +6,7 @@ import pytest
 
 from repositories.models import Issue, Label, PullRequest, Push, Repository
 from tests.conftest import TEST_SECRET, post_delivery, sample_json
-from webhooks import services
+from webhooks import processing
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def process(client, event_name, payload):
     response = post_delivery(client, event_name, body)
     assert response.status_code == 202, response.content
     event = WebhookEvent.objects.get(delivery_id=response.json()["delivery_id"])
-    services.process_event(event.pk)
+    processing.process_event(event.pk)
     event.refresh_from_db()
     assert event.status == "processed", event.last_error
     return event

@@ -15,7 +15,7 @@ from django.db import connection
 from config.celery import app
 from repositories.models import PullRequest
 from tests.conftest import ROOT, TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
-from webhooks import services
+from webhooks import processing
 from webhooks.models import WebhookEvent
 
 pytestmark = [requires_postgres, requires_redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -102,6 +102,6 @@ def test_deliveries_stored_while_the_broker_is_down_are_processed_after_the_swee
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"pending"}
 
     broker_down()  # the broker is back
-    assert services.sweep_pending_events() == 2
+    assert processing.sweep_pending_events() == 2
     assert wait_until(lambda: set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"})
     assert PullRequest.objects.count() == 1

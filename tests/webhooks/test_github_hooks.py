@@ -100,9 +100,9 @@ def seed_history(fake_github, hook_id):
 
 
 def test_redeliver_failed_asks_once_per_missing_guid(fake_github, config):
-    from webhooks import services
+    from webhooks import hooks
 
-    services.sync_hook(config)
+    hooks.sync_hook(config)
     guids = seed_history(fake_github, config.hook_id)
     out = io.StringIO()
     call_command("redeliver_failed", "--since", "24h", stdout=out)
@@ -119,12 +119,12 @@ def test_redeliver_failed_asks_once_per_missing_guid(fake_github, config):
 
 
 def test_redeliver_failed_again_does_not_repeat_a_now_successful_guid(fake_github, config):
-    from webhooks import services
+    from webhooks import hooks
 
-    services.sync_hook(config)
+    hooks.sync_hook(config)
     seed_history(fake_github, config.hook_id)
-    first = services.redeliver_failed(config, since=_hours_ago(24))
-    second = services.redeliver_failed(config, since=_hours_ago(24))
+    first = hooks.redeliver_failed(config, since=_hours_ago(24))
+    second = hooks.redeliver_failed(config, since=_hours_ago(24))
     assert (first.redelivered, second.redelivered) == (1, 0)  # the simulator's redelivery succeeded
 
 
@@ -139,10 +139,10 @@ def test_redeliver_failed_for_a_config_without_hook_is_an_error(fake_github, con
 
 
 def test_periodic_task_covers_every_synced_config(fake_github, config):
-    from webhooks import services
+    from webhooks import hooks
     from webhooks.tasks import redeliver_failed_deliveries
 
-    services.sync_hook(config)
+    hooks.sync_hook(config)
     seed_history(fake_github, config.hook_id)
     assert redeliver_failed_deliveries() == {"octocat/hello-world": 1}
 

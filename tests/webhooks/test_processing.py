@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from repositories.models import Issue, PullRequest, Push
 from tests.conftest import TEST_SECRET, post_delivery, sample_bytes, webhook_sample_files
-from webhooks import handlers, services
+from webhooks import handlers, processing
 from webhooks.models import WebhookEvent
 from webhooks.tasks import process_event
 
@@ -64,7 +64,7 @@ def test_receiver_enqueues_on_commit_and_the_task_builds_state(client, django_ca
 def test_every_real_sample_processes_without_error(client, event_name, path):
     response = post_delivery(client, event_name, path.read_bytes())
     event = WebhookEvent.objects.get(delivery_id=response.json()["delivery_id"])
-    services.process_event(event.pk)
+    processing.process_event(event.pk)
     event.refresh_from_db()
     assert event.status == "processed", event.last_error
     assert event.last_error == ""
@@ -72,17 +72,17 @@ def test_every_real_sample_processes_without_error(client, event_name, path):
 
 def test_events_without_a_handler_are_processed_not_failed(client):
     event = deliver(client, "star", "star/created.payload.json")
-    assert services.process_event(event.pk) is None
+    assert processing.process_event(event.pk) is None
     event.refresh_from_db()
     assert event.status == "processed"
 
 
 def test_processing_twice_leaves_the_same_state(client):
     event = deliver(client, "push", "push/with-new-branch.payload.json")
-    services.process_event(event.pk)
+    processing.process_event(event.pk)
     snapshot = list(Push.objects.values()), list(Push.objects.get().commits.values())
-    services.reprocess_events(WebhookEvent.objects.filter(pk=event.pk))
-    services.process_event(event.pk)
+    processing.reprocess_events(WebhookEvent.objects.filter(pk=event.pk))
+    processing.process_event(event.pk)
     assert (list(Push.objects.values()), list(Push.objects.get().commits.values())) == snapshot
     assert Push.objects.count() == 1 and Push.objects.get().commits.count() == 1
 
@@ -91,11 +91,11 @@ def test_a_claimed_event_is_not_claimed_again():
     event = WebhookEvent.objects.create(
         delivery_id="c-1", event="star", payload={}, received_at=timezone.now()
     )
-    assert services.claim_event(event.pk) is not None
-    assert services.claim_event(event.pk) is None
+    assert processing.claim_event(event.pk) is not None
+    assert processing.claim_event(event.pk) is None
     # A worker that died mid-event: its claim expires and the event is taken over.
     later = timezone.now() + timedelta(seconds=3600)
-    taken = services.claim_event(event.pk, now=later)
+    taken = processing.claim_event(event.pk, now=later)
     assert taken is not None and taken.attempts == 2
 
 
@@ -103,15 +103,15 @@ def test_handler_failure_retries_with_backoff_then_fails(client, settings, faili
     settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS = 3
     event = deliver(client, "star", "star/created.payload.json")
 
-    first = services.process_event(event.pk)
+    first = processing.process_event(event.pk)
     event.refresh_from_db()
-    assert first == services.retry_delay(1) == 2
+    assert first == processing.retry_delay(1) == 2
     assert (event.status, event.attempts) == ("pending", 1)
     assert "boom from the test handler" in event.last_error
     assert event.next_attempt_at > timezone.now()
 
-    assert services.process_event(event.pk) == 4
-    assert services.process_event(event.pk) is None
+    assert processing.process_event(event.pk) == 4
+    assert processing.process_event(event.pk) is None
     event.refresh_from_db()
     assert (event.status, event.attempts) == ("failed", 3)
     assert "RuntimeError" in event.last_error
@@ -129,8 +129,8 @@ def test_other_events_keep_flowing_when_one_fails(client, settings, failing_hand
     settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS = 1
     bad = deliver(client, "star", "star/created.payload.json")
     good = deliver(client, "issues", "issues/opened.payload.json")
-    services.process_event(bad.pk)
-    services.process_event(good.pk)
+    processing.process_event(bad.pk)
+    processing.process_event(good.pk)
     assert WebhookEvent.objects.get(pk=bad.pk).status == "failed"
     assert WebhookEvent.objects.get(pk=good.pk).status == "processed"
     assert Issue.objects.filter(number=1).exists()
@@ -139,14 +139,14 @@ def test_other_events_keep_flowing_when_one_fails(client, settings, failing_hand
 def test_reprocess_endpoint_reruns_a_failed_event(client, staff_client, settings, failing_handler):
     settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS = 1
     event = deliver(client, "star", "star/created.payload.json")
-    services.process_event(event.pk)
+    processing.process_event(event.pk)
     assert WebhookEvent.objects.get(pk=event.pk).status == "failed"
 
     failing_handler["fail"] = False
     response = staff_client.post(f"/api/v1/webhooks/events/{event.pk}/reprocess")
     assert response.status_code == 202
     assert response.json()["status"] == "pending"
-    services.process_event(event.pk)  # what the enqueued task does
+    processing.process_event(event.pk)  # what the enqueued task does
     event.refresh_from_db()
     assert (event.status, event.last_error) == ("processed", "")
 
@@ -179,7 +179,7 @@ def test_sweep_enqueues_events_stored_while_the_broker_was_down(client, settings
     fresh = deliver(client, "pull_request", "pull_request/opened.payload.json")
     WebhookEvent.objects.filter(pk=stale.pk).update(received_at=old)
 
-    assert services.sweep_pending_events() == 1  # eager: the sweep's task runs now
+    assert processing.sweep_pending_events() == 1  # eager: the sweep's task runs now
     assert WebhookEvent.objects.get(pk=stale.pk).status == "processed"
     # Too young: its own task may still be on its way.
     assert WebhookEvent.objects.get(pk=fresh.pk).status == "pending"
@@ -195,7 +195,7 @@ def test_sweep_leaves_retries_alone_until_due_and_takes_over_abandoned_events(cl
     WebhookEvent.objects.filter(pk=abandoned.pk).update(
         received_at=old, status="processing", processing_started_at=old, attempts=1
     )
-    assert services.sweep_pending_events() == 1
+    assert processing.sweep_pending_events() == 1
     assert WebhookEvent.objects.get(pk=waiting.pk).status == "pending"
     taken = WebhookEvent.objects.get(pk=abandoned.pk)
     assert (taken.status, taken.attempts) == ("processed", 2)
@@ -216,7 +216,7 @@ def test_prune_deletes_old_processed_and_skipped_but_keeps_failed_and_state(clie
     settings.WEBHOOK_EVENT_RETENTION_DAYS = 30
     long_ago = timezone.now() - timedelta(days=31)
     processed = deliver(client, "issues", "issues/opened.payload.json")
-    services.process_event(processed.pk)
+    processing.process_event(processed.pk)
     failed = deliver(client, "star", "star/created.payload.json")
     skipped = deliver(client, "star", "star/deleted.payload.json")
     recent = deliver(client, "push", "push/with-new-branch.payload.json")
@@ -237,7 +237,7 @@ def test_prune_works_in_batches(settings):
         WebhookEvent(delivery_id=f"p-{i}", event="star", payload={}, status="processed", received_at=long_ago)
         for i in range(25)
     )
-    assert services.prune_events(batch_size=10) == 25
+    assert processing.prune_events(batch_size=10) == 25
     assert not WebhookEvent.objects.exists()
 
 
@@ -246,5 +246,5 @@ def test_form_and_json_deliveries_build_the_same_state(client):
 
     body = urlencode({"payload": sample_bytes("issues/opened.payload.json").decode()}).encode()
     response = post_delivery(client, "issues", body, content_type="application/x-www-form-urlencoded")
-    services.process_event(WebhookEvent.objects.get(delivery_id=response.json()["delivery_id"]).pk)
+    processing.process_event(WebhookEvent.objects.get(delivery_id=response.json()["delivery_id"]).pk)
     assert Issue.objects.get().title == json.loads(sample_bytes("issues/opened.payload.json"))["issue"]["title"]

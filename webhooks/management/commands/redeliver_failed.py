@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from webhooks import services
+from webhooks import hooks
 from webhooks.models import WebhookConfig
 
 _DURATION = re.compile(r"(\d+)([smhd])")
@@ -35,9 +35,9 @@ class Command(BaseCommand):
                 one = WebhookConfig.objects.get(pk=config)
             except WebhookConfig.DoesNotExist:
                 raise CommandError(f"No webhook config {config}.")
-            reports = {one.repository: services.redeliver_failed(one, cutoff)}
+            reports = {one.repository: hooks.redeliver_failed(one, cutoff)}
         else:
-            reports = services.redeliver_failed_for_all(cutoff)
+            reports = hooks.redeliver_failed_for_all(cutoff)
         for repository, report in reports.items():
             self.stdout.write(
                 f"{repository}: listed {report.listed}, failed GUIDs {report.failed_guids}, "

@@ -1,15 +1,15 @@
-"""The receiver's relay thread (webhooks/relay.py): batches ids for the broker, loses none it holds."""
+"""The outbox's relay thread (webhooks/outbox.py): batches ids for the broker, loses none it holds."""
 
 import threading
 import time
 
 import pytest
 
-from webhooks import relay as relay_module
+from webhooks import outbox
 
 
 class Published(list):
-    """Batches handed to the broker, in place of relay.publish."""
+    """Batches handed to the broker, in place of outbox.publish."""
 
     def __init__(self):
         super().__init__()
@@ -23,13 +23,13 @@ class Published(list):
 @pytest.fixture
 def published(monkeypatch):
     batches = Published()
-    monkeypatch.setattr(relay_module, "publish", batches)
+    monkeypatch.setattr(outbox, "publish", batches)
     return batches
 
 
 def test_ids_submitted_within_the_window_go_out_as_one_batch(published, settings):
     settings.WEBHOOK_RELAY_GATHER_SECONDS = 0.3
-    relay = relay_module.Relay()
+    relay = outbox.Relay()
     for event_id in range(1, 121):
         relay.submit(event_id)
     assert published.sent.wait(5)
@@ -39,7 +39,7 @@ def test_ids_submitted_within_the_window_go_out_as_one_batch(published, settings
 
 def test_flush_at_exit_publishes_the_batch_being_gathered(published, settings):
     settings.WEBHOOK_RELAY_GATHER_SECONDS = 30  # the thread is asleep with the first id
-    relay = relay_module.Relay()
+    relay = outbox.Relay()
     relay.submit(1)
     deadline = time.monotonic() + 5
     while relay._gathering != [1] and time.monotonic() < deadline:
@@ -58,9 +58,9 @@ def test_the_thread_survives_a_failing_broker_and_a_bad_setting(monkeypatch, set
             raise ConnectionError("broker down")
         batches.append(list(event_ids))
 
-    monkeypatch.setattr(relay_module, "publish", publish)
+    monkeypatch.setattr(outbox, "publish", publish)
     settings.WEBHOOK_RELAY_GATHER_SECONDS = -1  # clamped to 0, not a dead thread
-    relay = relay_module.Relay()
+    relay = outbox.Relay()
     relay.submit(1)
     deadline = time.monotonic() + 5
     while len(batches) < 1 and time.monotonic() < deadline:

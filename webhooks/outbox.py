@@ -1,10 +1,15 @@
-"""Hands stored events to Celery from a background thread, in batches.
+"""Hands stored events to the workers: at once in-process, or from a background thread in batches.
 
-The receiver's job ends when the row is committed; publishing to the broker
-(~0.5 ms of CPU per message, seconds when the broker is down) happens here,
-off the request path, one task per batch of ids. Nothing depends on this
-thread for safety: a row whose id never reaches the broker (crash, broker
-outage) stays ``pending`` and the sweep enqueues it.
+The stored ``webhook_events`` row is the outbox. The receiver's job ends when
+the row is committed; publishing to the broker (~0.5 ms of CPU per message,
+seconds when the broker is down) happens in the relay thread here, off the
+request path, one task per batch of ids. Nothing depends on this thread for
+safety: a row whose id never reaches the broker (crash, broker outage) stays
+``pending`` and the sweep enqueues it.
+
+This module knows no task queue: the request path must not load Celery. The
+webhooks app connects its Celery tasks at load (``connect`` in
+``WebhooksConfig.ready``), as an object with the ``Workers`` methods.
 """
 
 import atexit
@@ -13,19 +18,46 @@ import os
 import queue
 import threading
 import time
+from typing import Protocol
 
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 
+class Workers(Protocol):
+    """Where stored events are processed."""
+
+    def runs_inline(self) -> bool:
+        """True when no broker is configured: a task runs at once, in the caller's process."""
+
+    def process_one(self, event_id) -> None:
+        """Process one event in a task of its own."""
+
+    def process_batch(self, event_ids) -> None:
+        """Send one task for a batch of events."""
+
+
+_workers = None
+
+
+def connect(workers: Workers):
+    global _workers
+    _workers = workers
+
+
+def _connected_workers():
+    if _workers is None:
+        raise RuntimeError("no workers connected to the webhooks outbox (WebhooksConfig.ready connects them)")
+    return _workers
+
+
 def publish(event_ids):
     """Send ids to the workers, at most ``WEBHOOK_ENQUEUE_BATCH_SIZE`` per task."""
-    from .tasks import process_events
-
+    workers = _connected_workers()
     size = settings.WEBHOOK_ENQUEUE_BATCH_SIZE
     for start in range(0, len(event_ids), size):
-        process_events.delay(event_ids[start : start + size])
+        workers.process_batch(event_ids[start : start + size])
 
 
 class Relay:
@@ -95,7 +127,7 @@ class Relay:
         """Publish what is gathered or queued (at process exit): best effort.
 
         An id the thread publishes at the same moment goes out twice, which is
-        harmless: a worker claims an event once (claim_event).
+        harmless: a worker claims an event once (processing.claim_event).
         """
         if self._pid != os.getpid():
             return
@@ -107,3 +139,26 @@ class Relay:
 
 relay = Relay()
 atexit.register(relay.flush)
+
+
+def enqueue_event(event_id):
+    """Hand a stored event to the workers without waiting for the broker.
+
+    In-process (no broker configured) the task runs now. Otherwise the relay
+    thread publishes it; if that fails the row stays pending for the sweep.
+    """
+    workers = _connected_workers()
+    if workers.runs_inline():
+        workers.process_one(event_id)
+    else:
+        relay.submit(event_id)
+
+
+def publish_events(event_ids):
+    """Enqueue events now, in batches (sweep, reprocess); False when the broker refused."""
+    try:
+        publish(list(event_ids))
+    except Exception:
+        logger.warning("could not enqueue %d event(s); the sweep will retry them", len(event_ids), exc_info=True)
+        return False
+    return True
