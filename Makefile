@@ -22,8 +22,12 @@ run: $(STAMP)
 	@echo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## check: migrations match the models; production settings pass `check --deploy`
+## check: lint and format (ruff), imports one way with no cycles (import-linter, pyproject.toml),
+## migrations match the models, production settings pass `check --deploy`
 check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	SECRET_KEY=test-only-not-secret $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python deploy/check_install.py deploy --python $(BIN)/python
 

@@ -2,7 +2,6 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from coherence.process_cache import ProcessCache
-
 from github.credentials import token_hash
 
 from .models import ApiToken
@@ -30,7 +29,7 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         try:
             key = auth[1].decode("ascii")
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token header: the token has invalid characters.")
+            raise exceptions.AuthenticationFailed("Invalid token header: the token has invalid characters.") from None
         return self.authenticate_credentials(key, generation)
 
     def authenticate_credentials(self, key, generation=None):
@@ -42,7 +41,7 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
             try:
                 token = ApiToken.objects.select_related("user").get(key_hash=key_hash)
             except ApiToken.DoesNotExist:
-                raise exceptions.AuthenticationFailed("Invalid token.")
+                raise exceptions.AuthenticationFailed("Invalid token.") from None
             if not token.user.is_active:
                 raise exceptions.AuthenticationFailed("User inactive or deleted.")
             if len(trusted) >= MAX_RECENT_TOKENS:

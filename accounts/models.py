@@ -34,12 +34,12 @@ class ApiToken(models.Model):
         db_table = "api_tokens"
         verbose_name = "API token"
 
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
     def set_new_key(self):
         """Give the token a fresh random key and return it (the only copy)."""
         raw_key = secrets.token_urlsafe(32)
         self.key_hash = token_hash(raw_key)
         self.prefix = raw_key[:6]
         return raw_key
-
-    def __str__(self):
-        return f"{self.prefix}… ({self.user})"

@@ -12,5 +12,5 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
 
     def filter(self, qs, value):
         if value is not None:
-            value = value.astimezone(datetime.timezone.utc)
+            value = value.astimezone(datetime.UTC)
         return super().filter(qs, value)

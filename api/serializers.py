@@ -17,4 +17,4 @@ class ErrorSerializer(serializers.Serializer):
 
 
 # What an operation that calls GitHub can answer besides its success (see api.exceptions).
-GITHUB_ERROR_RESPONSES = {status: ErrorSerializer for status in GITHUB_ERROR_STATUSES}
+GITHUB_ERROR_RESPONSES = dict.fromkeys(GITHUB_ERROR_STATUSES, ErrorSerializer)

@@ -128,7 +128,12 @@ def main():
     for name in names:
         fake.add_repo("bench", name, pulls=3, issues=5)
     retries = []
-    options = {"base_url": fake.url, "credentials": TokenCredentials(TOKEN), "sleep": retries.append, "mutation_min_interval": 0}
+    options = {
+        "base_url": fake.url,
+        "credentials": TokenCredentials(TOKEN),
+        "sleep": retries.append,
+        "mutation_min_interval": 0,
+    }
     seconds = args.hours * 3600
 
     def fresh_cache():
@@ -154,7 +159,10 @@ def main():
         client = GitHubClient(clock=clock, **options)
         faults = set(range(args.reads // 21, args.reads, args.reads // 21)[:20])
         rows.append(
-            ("cached, 5xx bursts", run(fake, client, clock, plan, change_at, seconds=seconds, cached=True, fault_at=faults))
+            (
+                "cached, 5xx bursts",
+                run(fake, client, clock, plan, change_at, seconds=seconds, cached=True, fault_at=faults),
+            )
         )
     finally:
         fake.stop()
@@ -167,7 +175,10 @@ def main():
         f"{args.hours:g} simulated hour(s); TTLs info/pulls/issues = {settings.GITHUB_CACHE_TTL_INFO}/"
         f"{settings.GITHUB_CACHE_TTL_PULLS}/{settings.GITHUB_CACHE_TTL_ISSUES} s; cache: {cache_backend}\n"
     )
-    header = f"{'scenario':<20}{'upstream':>10}{'counted':>9}{'304s':>7}{'reduction':>11}{'stale':>7}{'outdated':>10}{'failed':>8}{'wall s':>8}"
+    header = (
+        f"{'scenario':<20}{'upstream':>10}{'counted':>9}{'304s':>7}{'reduction':>11}"
+        f"{'stale':>7}{'outdated':>10}{'failed':>8}{'wall s':>8}"
+    )
     print(header)
     print("-" * len(header))
     for name, row in rows:

@@ -140,7 +140,8 @@ def set_up_django():
     call_command("migrate", "--no-input", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TABLE {MINIMAL_TABLE} (id bigserial PRIMARY KEY, delivery_id text NOT NULL, payload jsonb NOT NULL)"
+            f"CREATE TABLE {MINIMAL_TABLE} "
+            "(id bigserial PRIMARY KEY, delivery_id text NOT NULL, payload jsonb NOT NULL)"
         )
 
 
@@ -211,7 +212,11 @@ def start_gunicorn(folder, port):
     log = open(folder / "gunicorn.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     import requests
 
@@ -241,13 +246,25 @@ def stop(process):
 def wrk(url, script, args, *, connections, seconds):
     """Run wrk; return the BENCH summary the script prints (statuses, window, latencies)."""
     command = [
-        "wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds + 2}s", "--timeout", "10s",
-        "-s", str(script), url, "--", *[str(arg) for arg in args],
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds + 2}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        *[str(arg) for arg in args],
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in result.stdout.splitlines():
         if line.startswith("BENCH "):
-            summary = json.loads(line[len("BENCH "):])
+            summary = json.loads(line[len("BENCH ") :])
             codes = {key: value for key, value in summary["statuses"].items() if key.isdigit()}
             summary["answered"] = sum(codes.values())
             summary["2xx"] = sum(value for key, value in codes.items() if key.startswith("2"))
@@ -261,8 +278,11 @@ def run_deliveries(base, path, manifest, *, connections, seconds, tag, table=Non
     """One measured run; ``rows``/``unique`` are what it stored in ``table``."""
     before = count_rows(table) if table else (0, 0)
     result = wrk(
-        base + path, WRK_DIR / "deliveries.lua", [manifest, seconds, tag, redeliver_every],
-        connections=connections, seconds=seconds,
+        base + path,
+        WRK_DIR / "deliveries.lua",
+        [manifest, seconds, tag, redeliver_every],
+        connections=connections,
+        seconds=seconds,
     )
     after = count_rows(table) if table else (0, 0)
     return dict(result, rows=after[0] - before[0], unique=after[1] - before[1])
@@ -270,8 +290,11 @@ def run_deliveries(base, path, manifest, *, connections, seconds, tag, table=Non
 
 def run_reads(base, path, *, connections, seconds, token="", encoding="", if_none_match=""):
     return wrk(
-        base + path, WRK_DIR / "reads.lua", [seconds, token, encoding, if_none_match],
-        connections=connections, seconds=seconds,
+        base + path,
+        WRK_DIR / "reads.lua",
+        [seconds, token, encoding, if_none_match],
+        connections=connections,
+        seconds=seconds,
     )
 
 
@@ -330,15 +353,22 @@ def main(argv=None):
     try:
         server = start_gunicorn(folder, port)
         base = f"http://127.0.0.1:{port}"
-        print(f"gunicorn on {base} (log {folder / 'gunicorn.log'}); {samples} signed samples, {configs} configs; "
-              f"{args.rounds} interleaved rounds of {args.seconds} s per variant, wrk -t2", flush=True)
+        print(
+            f"gunicorn on {base} (log {folder / 'gunicorn.log'}); {samples} signed samples, {configs} configs; "
+            f"{args.rounds} interleaved rounds of {args.seconds} s per variant, wrk -t2",
+            flush=True,
+        )
         import requests
 
         pages = {}
         for page in PAGES:
             first = requests.get(base + pulls_path(page), headers={"Authorization": f"Token {token}"}, timeout=10)
-            zipped = requests.get(base + pulls_path(page), timeout=10, stream=True,
-                                  headers={"Authorization": f"Token {token}", "Accept-Encoding": "gzip"})
+            zipped = requests.get(
+                base + pulls_path(page),
+                timeout=10,
+                stream=True,
+                headers={"Authorization": f"Token {token}", "Accept-Encoding": "gzip"},
+            )
             if first.status_code != 200 or zipped.headers.get("Content-Encoding") != "gzip":
                 fail(f"GET {pulls_path(page)} answered {first.status_code}: {first.text[:300]}")
             gzipped_size = len(zipped.raw.read())
@@ -348,12 +378,22 @@ def main(argv=None):
         ingest, redeliveries, reads = {}, None, {}
         for connections in args.connections if args.only != "reads" else ():
             for name, path, _table in INGEST_VARIANTS:  # warm every worker on every path
-                wrk(base + path, WRK_DIR / "deliveries.lua", [manifest, 2, f"c{connections}-warmup-{name}"],
-                    connections=connections, seconds=2)
+                wrk(
+                    base + path,
+                    WRK_DIR / "deliveries.lua",
+                    [manifest, 2, f"c{connections}-warmup-{name}"],
+                    connections=connections,
+                    seconds=2,
+                )
 
             def run_ingest(number, name, path, table, connections=connections):
                 result = run_deliveries(
-                    base, path, manifest, connections=connections, seconds=args.seconds, table=table,
+                    base,
+                    path,
+                    manifest,
+                    connections=connections,
+                    seconds=args.seconds,
+                    table=table,
                     tag=f"c{connections}-r{number}-{path.strip('/').replace('/', '-')}",
                 )
                 report(name, connections, number, result)
@@ -364,8 +404,14 @@ def main(argv=None):
         if args.only != "reads":
             connections = args.connections[0]
             redeliveries = run_deliveries(
-                base, "/api/v1/webhooks/github", manifest, connections=connections, seconds=args.seconds * 2,
-                tag="redeliveries", table="webhook_events", redeliver_every=10,
+                base,
+                "/api/v1/webhooks/github",
+                manifest,
+                connections=connections,
+                seconds=args.seconds * 2,
+                tag="redeliveries",
+                table="webhook_events",
+                redeliver_every=10,
             )
             report("full receiver, 10% redeliveries", connections, 0, redeliveries)
 
@@ -377,7 +423,7 @@ def main(argv=None):
                 ("cached read, 304", pulls_path(page), {"token": token, "if_none_match": facts["etag"]}),
             ]
             for connections in args.connections:
-                for name, path, options in read_variants:
+                for _name, path, options in read_variants:
                     run_reads(base, path, connections=connections, seconds=2, **options)
 
                 def run_read(number, name, path, options, connections=connections, page=page):

@@ -71,9 +71,16 @@ def serve(name, requests, token, run_id):
 
     def call(number):
         environ = {
-            "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "HTTP_HOST": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
             "wsgi.errors": sys.stderr,
         }
         environ.update(extra)
@@ -81,11 +88,17 @@ def serve(name, requests, token, run_id):
             environ["HTTP_AUTHORIZATION"] = f"Token {token}"
         if samples:
             event, signature, _path, body = samples[number % len(samples)]
-            environ.update({
-                "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/json",
-                "HTTP_X_GITHUB_EVENT": event, "HTTP_X_HUB_SIGNATURE_256": signature,
-                "HTTP_X_GITHUB_DELIVERY": f"{run_id}-{number}", "HTTP_USER_AGENT": "GitHub-Hookshot/bench",
-            })
+            environ.update(
+                {
+                    "wsgi.input": io.BytesIO(body),
+                    "CONTENT_LENGTH": str(len(body)),
+                    "CONTENT_TYPE": "application/json",
+                    "HTTP_X_GITHUB_EVENT": event,
+                    "HTTP_X_HUB_SIGNATURE_256": signature,
+                    "HTTP_X_GITHUB_DELIVERY": f"{run_id}-{number}",
+                    "HTTP_USER_AGENT": "GitHub-Hookshot/bench",
+                }
+            )
         answer = {}
 
         def start_response(status, headers, exc_info=None):
@@ -107,8 +120,16 @@ def count(name, requests, token):
     folder = Path(tempfile.mkdtemp(prefix="ghsvc-callgrind-"))
     (folder / "metrics").mkdir()
     command = [
-        "valgrind", "--tool=callgrind", f"--callgrind-out-file={folder / 'callgrind.out'}",
-        sys.executable, __file__, "--child", name, str(requests), token, f"{time.time_ns()}",
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={folder / 'callgrind.out'}",
+        sys.executable,
+        __file__,
+        "--child",
+        name,
+        str(requests),
+        token,
+        f"{time.time_ns()}",
     ]
     environment = {
         **os.environ,
@@ -151,7 +172,7 @@ def main(argv=None):
         prime_caches()
         fake.stop()
         jobs = [(name, requests) for name in args.variants for requests in (args.requests, 3 * args.requests)]
-        counts = dict(zip(jobs, pool.map(lambda job: count(*job, token), jobs)))
+        counts = dict(zip(jobs, pool.map(lambda job: count(*job, token), jobs), strict=True))
     finally:
         pool.shutdown(cancel_futures=True)  # after a failed child, do not start the queued ones
         fake.stop()
@@ -165,8 +186,10 @@ def main(argv=None):
         name: (counts[name, 3 * args.requests] - counts[name, args.requests]) / (2 * args.requests)
         for name in args.variants
     }
-    print(f"Instructions per request (valgrind callgrind; {args.requests} and {3 * args.requests} requests "
-          f"after {WARM_UP} warm-up, difference / {2 * args.requests}):")
+    print(
+        f"Instructions per request (valgrind callgrind; {args.requests} and {3 * args.requests} requests "
+        f"after {WARM_UP} warm-up, difference / {2 * args.requests}):"
+    )
     print()
     print("| path | instructions per request | × its reference (reference / path) |")
     print("|---|---:|---:|")

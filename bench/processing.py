@@ -81,7 +81,8 @@ def reset_tables():
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE webhook_events, commits, pushes, pull_requests, issues, labels, repositories RESTART IDENTITY CASCADE"
+            "TRUNCATE webhook_events, commits, pushes, pull_requests, issues, labels, repositories "
+            "RESTART IDENTITY CASCADE"
         )
 
 
@@ -97,8 +98,20 @@ def run(count, workers, timeout, extra_args=()):
     WebhookEvent.objects.bulk_create(build_events(count), batch_size=500)
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", f"--concurrency={workers}",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat", *extra_args],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--concurrency={workers}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            *extra_args,
+        ],
         cwd=ROOT,
     )
     try:

@@ -21,7 +21,6 @@ import threading
 import time
 
 import redis
-
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction

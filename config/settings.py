@@ -25,9 +25,7 @@ DEBUG = env.bool("DEBUG", default=EMBEDDED)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (set SECRET_KEY in the environment)."
-        )
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set SECRET_KEY in the environment).")
     # Development only: DEBUG is on, so this key never protects real data.
     SECRET_KEY = "django-insecure-embedded-development-key-not-for-production"
 
@@ -102,9 +100,7 @@ _DB_ENGINES = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
-DATABASES["default"]["ENGINE"] = _DB_ENGINES.get(
-    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
-)
+DATABASES["default"]["ENGINE"] = _DB_ENGINES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if "postgresql" in DATABASES["default"]["ENGINE"]:
@@ -179,9 +175,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security (production behind a TLS-terminating proxy) -----------------
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("SECURE_PROXY_SSL", default=False) else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("SECURE_PROXY_SSL", default=False) else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Health and metrics are probed over plain HTTP inside the cluster.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -82,7 +82,10 @@ def run(command, env=None, cwd=ROOT):
 
 def check_deploy(python):
     """`manage.py check --deploy` with production settings, warnings included."""
-    run([python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=clean_environment(**production_environment()))
+    run(
+        [python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=clean_environment(**production_environment()),
+    )
 
 
 def dockerfile_pip_arguments():
@@ -259,11 +262,17 @@ def exercise_service(python, venv, work, env, processes):
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"}
 
     processes.start("gunicorn", [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py"], env)
-    wait_until("gunicorn answers /healthz", lambda: (http("GET", f"{base}/healthz")[0] == 200, "no answer"), processes, 30)
+    wait_until(
+        "gunicorn answers /healthz", lambda: (http("GET", f"{base}/healthz")[0] == 200, "no answer"), processes, 30
+    )
     # After gunicorn: its master empties the shared metrics folder when it starts.
-    processes.start("worker", [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2"], env)
+    processes.start(
+        "worker", [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2"], env
+    )
     schedule = str(work / "celerybeat-schedule")
-    processes.start("beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"], env)
+    processes.start(
+        "beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel=INFO", f"--schedule={schedule}"], env
+    )
 
     def ready():
         status, body = http("GET", f"{base}/readyz")
@@ -282,7 +291,8 @@ def exercise_service(python, venv, work, env, processes):
         "Content-Type": "application/json",
         "X-GitHub-Event": event,
         "X-GitHub-Delivery": delivery_id,
-        "X-Hub-Signature-256": "sha256=" + hmac.new(env["GITHUB_WEBHOOK_SECRET"].encode(), body, hashlib.sha256).hexdigest(),
+        "X-Hub-Signature-256": "sha256="
+        + hmac.new(env["GITHUB_WEBHOOK_SECRET"].encode(), body, hashlib.sha256).hexdigest(),
         "User-Agent": "GitHub-Hookshot/install-check",
     }
     status, answer = http("POST", f"{base}/api/v1/webhooks/github", body, headers)
@@ -370,7 +380,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", nargs="?", choices=["all", "deploy", "imports"], default="all")
     parser.add_argument("--python", default=sys.executable, help="the interpreter for `deploy` (default: this one)")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
     redis_server = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
     parser.add_argument("--redis-url", default=f"{redis_server}/14", help="a Redis database this check may flush")
     parser.add_argument("--broker-url", default=f"{redis_server}/15", help="a Redis database this check may flush")

@@ -9,7 +9,7 @@ import email.utils
 import json
 import math
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 API_VERSION = "2022-11-28"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -41,11 +41,11 @@ class RateLimitState:
 
     @property
     def reset_at(self):
-        return datetime.fromtimestamp(self.reset, tz=dt_timezone.utc)
+        return datetime.fromtimestamp(self.reset, tz=UTC)
 
     @property
     def observed_datetime(self):
-        return datetime.fromtimestamp(self.observed_at, tz=dt_timezone.utc)
+        return datetime.fromtimestamp(self.observed_at, tz=UTC)
 
     def is_exhausted(self, now):
         return self.remaining <= 0 and self.reset > now
@@ -164,11 +164,9 @@ def rate_limit_decision(status, headers, body, now, *, secondary_min_wait, repea
     if retry_after is None and headers.get("x-ratelimit-remaining") == "0":
         state = rate_limit_state(headers, now)
         reset = state.reset if state is not None else now + 60
-        return RateLimitDecision(PRIMARY, max(0, math.ceil(reset - now)), datetime.fromtimestamp(reset, tz=dt_timezone.utc))
+        return RateLimitDecision(PRIMARY, max(0, math.ceil(reset - now)), datetime.fromtimestamp(reset, tz=UTC))
     message = (body.get("message", "") if isinstance(body, dict) else str(body or "")).lower()
-    is_secondary = (
-        retry_after is not None or status == 429 or any(text in message for text in SECONDARY_LIMIT_MESSAGES)
-    )
+    is_secondary = retry_after is not None or status == 429 or any(text in message for text in SECONDARY_LIMIT_MESSAGES)
     if not is_secondary:
         return None
     base = retry_after if retry_after is not None else secondary_min_wait

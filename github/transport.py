@@ -112,7 +112,9 @@ class Transport:
         started = time.perf_counter()
         status = "error"
         try:
-            response = self.session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout)
+            response = self.session.request(
+                method, url, params=params, json=json, headers=headers, timeout=self.timeout
+            )
             status = str(response.status_code)
         except requests.ConnectTimeout:
             status = "connection_error"

@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
@@ -13,10 +12,10 @@ from rest_framework.views import APIView
 
 from accounts.authentication import HashedTokenAuthentication, recent_tokens
 from api.serializers import GITHUB_ERROR_RESPONSES, ErrorSerializer
+from github.names import is_valid_repository
 
 from . import selectors, services
 from .conditional import accepts_gzip, etag_matches, weak_etag
-from github.names import is_valid_repository
 from .serializers import (
     CacheInvalidatedSerializer,
     IssuesQuerySerializer,

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RatelimitsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'ratelimits'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "ratelimits"

@@ -1,7 +1,7 @@
 from django.db import models
+from django.utils import timezone
 
 from github import sansio
-from django.utils import timezone
 
 
 class GitHubRateLimit(models.Model):

@@ -11,7 +11,10 @@ _SEVERITY = {HEALTHY: 0, DEGRADED: 1, EXHAUSTED: 2}
 
 
 def latest_states(client):
-    """resource -> RateLimitState of the client's credential: the latest kept, else the newest history row per resource."""
+    """resource -> RateLimitState of the client's credential.
+
+    The latest kept by its store, else the newest history row per resource.
+    """
     states = client.rate_limits.states(client.credential_key)
     if states:
         return states

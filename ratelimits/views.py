@@ -14,6 +14,7 @@ from . import selectors, services
 from .filters import GitHubRateLimitFilter
 from .serializers import GitHubRateLimitSerializer, RateLimitHealthSerializer, RateLimitStatusSerializer
 
+
 def _state_data(state):
     return {
         "limit": state.limit,
@@ -52,7 +53,11 @@ class RateLimitStatusView(APIView):
 
 
 class RateLimitTrackView(APIView):
-    @extend_schema(request=None, responses={201: GitHubRateLimitSerializer(many=True), **GITHUB_ERROR_RESPONSES}, tags=["rate-limits"])
+    @extend_schema(
+        request=None,
+        responses={201: GitHubRateLimitSerializer(many=True), **GITHUB_ERROR_RESPONSES},
+        tags=["rate-limits"],
+    )
     def post(self, request):
         """Ask GitHub now and store one snapshot row per resource."""
         rows = services.track_now()

@@ -13,9 +13,7 @@ def _repository(event):
 def handle_push(event):
     repository = _repository(event)
     if repository is not None:
-        services.record_push(
-            repository, event.payload, delivery_id=event.delivery_id, received_at=event.received_at
-        )
+        services.record_push(repository, event.payload, delivery_id=event.delivery_id, received_at=event.received_at)
 
 
 @on("pull_request")
@@ -23,9 +21,7 @@ def handle_pull_request(event):
     repository = _repository(event)
     pull_request = event.payload.get("pull_request")
     if repository is not None and isinstance(pull_request, dict) and "number" in pull_request:
-        services.upsert_pull_request(
-            repository, pull_request, action=event.action, delivery_id=event.delivery_id
-        )
+        services.upsert_pull_request(repository, pull_request, action=event.action, delivery_id=event.delivery_id)
 
 
 @on("issues")

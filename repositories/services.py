@@ -6,7 +6,7 @@ is not older than what is stored. The guard is part of the UPDATE itself, so
 two workers racing on one row need no lock to stay correct.
 """
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -23,7 +23,7 @@ def parse_timestamp(value):
     if isinstance(value, bool) or value in (None, ""):
         return None
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=dt_timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, str):
         try:
             return parse_datetime(value)
@@ -44,12 +44,13 @@ def _label_names(labels):
     return [label.get("name", "") for label in labels or [] if isinstance(label, dict)]
 
 
-def upsert(model, lookup, values, *, version_field="github_updated_at", guard=Q()):
+def upsert(model, lookup, values, *, version_field="github_updated_at", guard=None):
     """Insert or update one row unless the stored one is newer.
 
     ``guard`` further restricts which stored rows may be updated (e.g. not a
     deleted issue). Returns True when the payload's values were written.
     """
+    guard = guard if guard is not None else Q()
     newer = Q()
     version = values.get(version_field)
     if version is not None:

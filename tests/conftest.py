@@ -65,7 +65,9 @@ def delivery_headers(event, body, secret=TEST_SECRET, delivery_id=None, **extra)
     return headers
 
 
-def post_delivery(client, event, body, *, secret=TEST_SECRET, delivery_id=None, content_type="application/json", **extra):
+def post_delivery(
+    client, event, body, *, secret=TEST_SECRET, delivery_id=None, content_type="application/json", **extra
+):
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
     headers = delivery_headers(event, body, secret=secret, delivery_id=delivery_id, **extra)
@@ -101,10 +103,9 @@ def _isolated_state(settings):
     """Each test starts with an empty cache, in-process tasks and no global secret."""
     from django.core.cache import cache
 
+    from accounts.authentication import recent_tokens
     from config.celery import app
     from webhooks.selectors import config_cache
-
-    from accounts.authentication import recent_tokens
 
     # Rolled-back tests send no post_delete: forget configs and tokens of earlier tests.
     config_cache.clear()

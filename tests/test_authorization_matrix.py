@@ -100,8 +100,15 @@ def staff(django_user_model):
 
 def test_the_matrix_covers_every_part_of_the_service():
     paths = all_paths()
-    for expected in ["/api/v1/webhooks/configs", "/api/v1/webhooks/events/1/reprocess", "/api/v1/repositories/1/pulls",
-                     "/api/v1/rate-limits/status", "/admin/webhooks/webhookconfig/1/change/", *OPEN, *DOCUMENTATION]:
+    for expected in [
+        "/api/v1/webhooks/configs",
+        "/api/v1/webhooks/events/1/reprocess",
+        "/api/v1/repositories/1/pulls",
+        "/api/v1/rate-limits/status",
+        "/admin/webhooks/webhookconfig/1/change/",
+        *OPEN,
+        *DOCUMENTATION,
+    ]:
         assert expected in paths
     assert len(paths) > 80
 

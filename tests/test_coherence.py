@@ -98,7 +98,11 @@ def test_config_create_rotate_delete_in_force_in_both_workers_at_once(workers, a
     assert_all(workers.deliveries(TEST_SECRET), 202)
 
     own_secret = "its-own-secret-" + uuid.uuid4().hex
-    created = api.post(f"{workers.base}{CONFIGS}", json={"repository": REPOSITORY, "url": "https://example.com/hook", "secret": own_secret}, timeout=10)
+    created = api.post(
+        f"{workers.base}{CONFIGS}",
+        json={"repository": REPOSITORY, "url": "https://example.com/hook", "secret": own_secret},
+        timeout=10,
+    )
     assert created.status_code == 201, created.text
     # The very next deliveries: the config's secret everywhere, the global one nowhere.
     assert_all(workers.deliveries(own_secret), 202)

@@ -147,7 +147,10 @@ def test_injected_faults(fake, http):
 def test_runs_by_hand():
     result = subprocess.run(
         [sys.executable, "-m", "tests.fakegithub", "--duration", "0.3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0
     assert "GitHub simulator on http://127.0.0.1:" in result.stdout

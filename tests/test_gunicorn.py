@@ -1,8 +1,8 @@
 """Production serving: gunicorn with several workers, metrics summed over all of them."""
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,8 +19,6 @@ from tests.conftest import ROOT, TEST_SECRET, delivery_headers, free_port, sampl
 from tests.test_observability import value
 
 pytestmark = pytest.mark.slow
-
-
 
 
 @pytest.fixture
@@ -74,7 +72,10 @@ def test_metrics_are_summed_over_all_gunicorn_workers(gunicorn_server):
     deliveries = 60
 
     def deliver(_):
-        headers = {**delivery_headers("issues", body, delivery_id=str(uuid.uuid4())), "Content-Type": "application/json"}
+        headers = {
+            **delivery_headers("issues", body, delivery_id=str(uuid.uuid4())),
+            "Content-Type": "application/json",
+        }
         return requests.post(f"{base}/api/v1/webhooks/github", data=body, headers=headers, timeout=30).status_code
 
     with ThreadPoolExecutor(max_workers=12) as pool:
@@ -86,7 +87,10 @@ def test_metrics_are_summed_over_all_gunicorn_workers(gunicorn_server):
     for path in metrics_dir.glob("counter_*.db"):
         for metric in multiprocess.MultiProcessCollector.merge([str(path)], accumulate=False):
             for sample in metric.samples:
-                if sample.name == "webhook_events_received_total" and sample.labels == {"event": "issues", "status": "queued"}:
+                if sample.name == "webhook_events_received_total" and sample.labels == {
+                    "event": "issues",
+                    "status": "queued",
+                }:
                     per_worker.append(sample.value)
     assert len([count for count in per_worker if count]) >= 2, per_worker
 

@@ -14,7 +14,9 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.conftest import RECEIVER_URL, TEST_SECRET, sign
 from webhooks.models import WebhookEvent
@@ -93,8 +95,13 @@ def signed_headers(body, event="issues", delivery_id=None, signature=None):
 
 
 @fuzz
-@given(body=st.binary(max_size=2048), signature=latin1_text, event=event_names, delivery_id=delivery_ids,
-       content_type=content_types)
+@given(
+    body=st.binary(max_size=2048),
+    signature=latin1_text,
+    event=event_names,
+    delivery_id=delivery_ids,
+    content_type=content_types,
+)
 def test_random_requests_with_unverifiable_signatures_are_refused_and_not_stored(
     client, global_secret, body, signature, event, delivery_id, content_type
 ):
@@ -120,7 +127,7 @@ def test_one_wrong_hex_digit_is_401(client, global_secret, payload, flip):
     body = json.dumps(payload).encode()
     signature = sign(body)
     digit = signature[flip]
-    wrong = signature[:flip] + ("0" if digit != "0" else "1") + signature[flip + 1:]
+    wrong = signature[:flip] + ("0" if digit != "0" else "1") + signature[flip + 1 :]
     response = post_raw(client, body, signed_headers(body, signature=wrong))
     assert_rejected(response, 401)
     assert_nothing_stored()
@@ -265,7 +272,7 @@ def test_any_signed_json_object_is_stored_exactly_once(client, global_secret, pa
 @fuzz
 @given(key=st.text(min_size=1, max_size=10), first=json_scalars, last=json_scalars)
 def test_duplicate_keys_with_a_bad_signature_are_401(client, global_secret, key, first, last):
-    body = ('{%s: %s, %s: %s}' % (json.dumps(key), json.dumps(first), json.dumps(key), json.dumps(last))).encode()
+    body = f"{{{json.dumps(key)}: {json.dumps(first)}, {json.dumps(key)}: {json.dumps(last)}}}".encode()
     response = post_raw(client, body, signed_headers(body, signature=sign(body, "not-the-secret")))
     assert_rejected(response, 401)
     assert_nothing_stored()
@@ -281,8 +288,11 @@ def test_signed_duplicate_keys_are_stored_with_the_last_value(client, global_sec
 
 
 @fuzz
-@given(fields=st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda name: name != "payload"),
-                              st.text(max_size=40), max_size=5))
+@given(
+    fields=st.dictionaries(
+        st.text(min_size=1, max_size=10).filter(lambda name: name != "payload"), st.text(max_size=40), max_size=5
+    )
+)
 def test_form_bodies_without_payload_are_400(client, global_secret, fields):
     body = urlencode(fields).encode()
     response = post_raw(client, body, signed_headers(body), content_type="application/x-www-form-urlencoded")

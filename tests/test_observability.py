@@ -76,10 +76,15 @@ def test_webhook_metrics_move_with_deliveries_and_processing(client, settings):
     queued = post_delivery(client, "pull_request", sample_bytes("pull_request/opened.payload.json"))
     assert (queued.status_code, queued.json()["status"]) == (202, "queued"), queued.content
     duplicate = post_delivery(
-        client, "pull_request", sample_bytes("pull_request/opened.payload.json"), delivery_id=queued.json()["delivery_id"]
+        client,
+        "pull_request",
+        sample_bytes("pull_request/opened.payload.json"),
+        delivery_id=queued.json()["delivery_id"],
     )
     assert (duplicate.status_code, duplicate.json()["status"]) == (200, "duplicate"), duplicate.content
-    forged = post_delivery(client, "pull_request", sample_bytes("pull_request/opened.payload.json"), secret="wrong-secret")
+    forged = post_delivery(
+        client, "pull_request", sample_bytes("pull_request/opened.payload.json"), secret="wrong-secret"
+    )
     assert forged.status_code == 401, forged.content
     unsupported = post_delivery(client, "issues", b"{}", content_type="text/plain")
     assert unsupported.status_code == 415, unsupported.content
@@ -195,7 +200,9 @@ def test_readyz_is_503_when_redis_is_unreachable(client, settings):
 def test_request_id_is_echoed_and_logged(client, caplog, settings):
     settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
     caplog.set_level(logging.INFO)
-    response = post_delivery(client, "issues", sample_bytes("issues/opened.payload.json"), **{"X-Request-ID": "req-123"})
+    response = post_delivery(
+        client, "issues", sample_bytes("issues/opened.payload.json"), **{"X-Request-ID": "req-123"}
+    )
     assert response["X-Request-ID"] == "req-123"
     stored = [r for r in caplog.records if r.getMessage() == "webhook delivery stored"]
     assert stored and stored[0].request_id == "req-123"

@@ -17,10 +17,17 @@ def section(title):
 
 def test_every_environment_variable_is_in_the_settings_table_by_its_full_name():
     read = set(ENV_READ.findall((ROOT / "config" / "settings.py").read_text()))
-    read |= set(re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z][A-Z0-9_]*)"', (ROOT / "config" / "settings.py").read_text()))
+    read |= set(
+        re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z][A-Z0-9_]*)"', (ROOT / "config" / "settings.py").read_text())
+    )
     assert len(read) > 40  # the pattern still finds them
     table = section("Configuration")
-    rows = {name for line in table.splitlines() if line.startswith("| `") for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])}
+    rows = {
+        name
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
+    }
     assert sorted(read - rows) == [], "add these to the README's Configuration table"
     assert sorted(rows - read) == [], "the README's Configuration table names variables the settings do not read"
 
@@ -31,7 +38,9 @@ def test_the_layout_section_names_every_package_of_the_tree_and_no_other():
         for path in ROOT.glob("*/__init__.py")
         if path.parent.name not in {"tests"} and not path.parent.name.startswith(".")
     }
-    packages |= {path.name for path in ROOT.iterdir() if path.is_dir() and path.name in {"bench", "deploy", "templates"}}
+    packages |= {
+        path.name for path in ROOT.iterdir() if path.is_dir() and path.name in {"bench", "deploy", "templates"}
+    }
     layout = section("Layout")
     listed = set(re.findall(r"^\| `(\w+)/`", layout, flags=re.MULTILINE))
     assert listed == packages | {"tests"}

@@ -8,6 +8,10 @@ error, documented status codes, content types, headers and response bodies.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -16,9 +20,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from django.core import signals
-from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
 
 from config.wsgi import application
 
@@ -61,8 +62,13 @@ def failures_of(schema, token, checks, max_examples):
     assert len(operations) > 30
     for operation in operations:
 
-        @hypothesis_settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                             suppress_health_check=list(HealthCheck))
+        @hypothesis_settings(
+            max_examples=max_examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def check(case):
             case.call_and_validate(headers=headers, checks=checks)
@@ -79,7 +85,6 @@ def report(failures):
     return "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
 
 
-
 def test_no_operation_answers_a_server_error(api_schema, staff_token):
     failures = failures_of(api_schema, staff_token, [not_a_server_error], max_examples=25)
     assert not failures, report(failures)
@@ -88,7 +93,6 @@ def test_no_operation_answers_a_server_error(api_schema, staff_token):
 def test_every_answer_matches_the_schema(api_schema, staff_token):
     failures = failures_of(api_schema, staff_token, CONFORMANCE, max_examples=12)
     assert not failures, report(failures)
-
 
 
 @pytest.mark.parametrize(

@@ -63,15 +63,28 @@ def route_paths(ids):
     paths = set()
     for route in walk(get_resolver().url_patterns, ""):
         for value in ids.get(_model_of(route), ["1"]):
-            path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: _value(m.group(1), value), route)
-            path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: _value(m.group(1), value), path)
+            path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m, value=value: _value(m.group(1), value), route)
+            path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, value=value: _value(m.group(1), value), path)
             paths.add("/" + path.replace("^", "").replace("$", "").replace("/?", ""))
     return sorted(paths)
 
 
 def _model_of(route):
-    for name in ("webhookconfig", "configs", "webhookevent", "events", "apitoken", "repository", "repositories",
-                 "auth/user", "pullrequest", "issue", "push", "label", "githubratelimit"):
+    for name in (
+        "webhookconfig",
+        "configs",
+        "webhookevent",
+        "events",
+        "apitoken",
+        "repository",
+        "repositories",
+        "auth/user",
+        "pullrequest",
+        "issue",
+        "push",
+        "label",
+        "githubratelimit",
+    ):
         if name in route:
             return name
     return None
@@ -108,28 +121,48 @@ def test_no_secret_or_token_leaks_anywhere(settings, fake_github, django_user_mo
     recorder.record("admin login", response)
 
     def call(method, path, data=None, **kwargs):
-        response = api.generic(method, path, data, content_type="application/json", **kwargs) if data else \
-            api.generic(method, path, **kwargs)
+        response = (
+            api.generic(method, path, data, content_type="application/json", **kwargs)
+            if data
+            else api.generic(method, path, **kwargs)
+        )
         return recorder.record(f"{method} {path}", response)
 
     # Configs: created with a secret, rotated, synced to GitHub, pinged.
     import json
 
-    created = call("POST", "/api/v1/webhooks/configs", json.dumps(
-        {"repository": "octocat/hello-world", "url": "https://hooks.example.test/api/v1/webhooks/github",
-         "secret": CONFIG_SECRET}))
+    created = call(
+        "POST",
+        "/api/v1/webhooks/configs",
+        json.dumps(
+            {
+                "repository": "octocat/hello-world",
+                "url": "https://hooks.example.test/api/v1/webhooks/github",
+                "secret": CONFIG_SECRET,
+            }
+        ),
+    )
     assert created.status_code == 201, created.content
     config_id = created.json()["id"]
-    assert call("PATCH", f"/api/v1/webhooks/configs/{config_id}", json.dumps({"secret": ROTATED_SECRET})).status_code == 200
+    assert (
+        call("PATCH", f"/api/v1/webhooks/configs/{config_id}", json.dumps({"secret": ROTATED_SECRET})).status_code
+        == 200
+    )
     assert call("POST", f"/api/v1/webhooks/configs/{config_id}/sync").status_code in (200, 201)
     assert call("POST", f"/api/v1/webhooks/configs/{config_id}/sync").status_code in (200, 201)
     call("POST", f"/api/v1/webhooks/configs/{config_id}/ping")
-    WebhookConfig.objects.create(repository="Codertocat/Hello-World", url="https://x.example.test/h", secret=CONFIG_SECRET)
+    WebhookConfig.objects.create(
+        repository="Codertocat/Hello-World", url="https://x.example.test/h", secret=CONFIG_SECRET
+    )
 
     # Deliveries: signed with each secret, forged, duplicated, malformed.
     for secret in (CONFIG_SECRET, GLOBAL_SECRET, ROTATED_SECRET, "wrong-secret"):
-        for sample, event in [("issues/opened.payload.json", "issues"), ("pull_request/opened.payload.json", "pull_request"),
-                              ("push/payload.json", "push"), ("star/created.payload.json", "star")]:
+        for sample, event in [
+            ("issues/opened.payload.json", "issues"),
+            ("pull_request/opened.payload.json", "pull_request"),
+            ("push/payload.json", "push"),
+            ("star/created.payload.json", "star"),
+        ]:
             recorder.record(f"deliver {event}", post_delivery(client, event, sample_bytes(sample), secret=secret))
     recorder.record("deliver bad json", post_delivery(client, "issues", b"{nope", secret=GLOBAL_SECRET))
     from webhooks import processing
@@ -208,7 +241,8 @@ def test_no_secret_or_token_leaks_anywhere(settings, fake_github, django_user_mo
     leaks = [
         f"{name} in {label}"
         for name, secret in secrets.items()
-        for label, text in recorder.outputs + [(f"log {record.name}", line) for record, line in zip(caplog.records, logs)]
+        for label, text in recorder.outputs
+        + [(f"log {record.name}", line) for record, line in zip(caplog.records, logs, strict=False)]
         if secret in text
     ]
     assert not leaks, "\n".join(sorted(set(leaks)))

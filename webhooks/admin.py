@@ -1,5 +1,4 @@
 import json
-
 from datetime import timedelta
 
 from django import forms
@@ -7,8 +6,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import F
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.crypto import get_random_string
+from django.utils.html import format_html
 
 from . import configs, hooks, processing, selectors
 from .models import WebhookConfig, WebhookEvent

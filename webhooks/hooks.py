@@ -54,7 +54,9 @@ def sync_hook(config):
     client = get_client()
     if config.hook_id is not None:
         try:
-            client.patch("/repos/{owner}/{repo}/hooks/{hook_id}", json=hook_body(config), hook_id=config.hook_id, **path)
+            client.patch(
+                "/repos/{owner}/{repo}/hooks/{hook_id}", json=hook_body(config), hook_id=config.hook_id, **path
+            )
             return False
         except GitHubError as exc:
             if exc.status != 404:

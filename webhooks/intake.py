@@ -70,7 +70,9 @@ def parse_payload(body, content_type):
         try:
             fields = parse_qs(body.decode("ascii"), keep_blank_values=True, errors="strict", max_num_fields=100)
         except (UnicodeDecodeError, ValueError):
-            raise DeliveryRejected(400, "The form-encoded body could not be parsed.", RejectionReason.MALFORMED)
+            raise DeliveryRejected(
+                400, "The form-encoded body could not be parsed.", RejectionReason.MALFORMED
+            ) from None
         if "payload" not in fields:
             raise DeliveryRejected(400, "The form-encoded body has no 'payload' field.", RejectionReason.MALFORMED)
         raw_json = fields["payload"][0]
@@ -83,7 +85,7 @@ def parse_payload(body, content_type):
     try:
         payload = json.loads(raw_json)
     except (ValueError, RecursionError):
-        raise DeliveryRejected(400, "The body is not valid JSON.", RejectionReason.MALFORMED)
+        raise DeliveryRejected(400, "The body is not valid JSON.", RejectionReason.MALFORMED) from None
     if not isinstance(payload, dict):
         raise DeliveryRejected(400, "The payload must be a JSON object.", RejectionReason.MALFORMED)
     if _depth_exceeds(payload, settings.WEBHOOK_MAX_JSON_DEPTH):
@@ -158,7 +160,7 @@ def check_content_length(value):
     try:
         length = int(value or 0)
     except ValueError:
-        raise DeliveryRejected(400, "Invalid Content-Length header.", RejectionReason.MALFORMED)
+        raise DeliveryRejected(400, "Invalid Content-Length header.", RejectionReason.MALFORMED) from None
     if length > settings.WEBHOOK_MAX_BODY_BYTES:
         raise DeliveryRejected(
             413, f"The body exceeds the limit of {settings.WEBHOOK_MAX_BODY_BYTES} bytes.", RejectionReason.TOO_LARGE
@@ -185,7 +187,7 @@ def receive_delivery(*, content_length, read_body, content_type: str, headers) -
         metrics.WEBHOOK_DELIVERIES_REJECTED.labels(RejectionReason.STORAGE_UNAVAILABLE).inc()
         raise DeliveryRejected(
             503, "Storage is unavailable; the delivery was not stored.", RejectionReason.STORAGE_UNAVAILABLE
-        )
+        ) from None
     event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
     metrics.WEBHOOK_EVENTS_RECEIVED.labels(event_label, result.body["status"]).inc()
     if result.body["status"] == DeliveryOutcome.DUPLICATE:
@@ -214,9 +216,7 @@ def _receive_delivery(*, body, content_type, headers):
         raise DeliveryRejected(400, "X-GitHub-Delivery is not a valid delivery id.", RejectionReason.MISSING_HEADER)
     signature = headers.get("X-Hub-Signature-256", "")
     if not signatures.is_well_formed(signature):
-        raise DeliveryRejected(
-            401, "Missing or malformed X-Hub-Signature-256 header.", RejectionReason.BAD_SIGNATURE
-        )
+        raise DeliveryRejected(401, "Missing or malformed X-Hub-Signature-256 header.", RejectionReason.BAD_SIGNATURE)
 
     payload, payload_text = parse_payload(body, content_type)
 
@@ -229,18 +229,12 @@ def _receive_delivery(*, body, content_type, headers):
     )
     hook_id = _integer(headers.get("X-GitHub-Hook-ID")) or _integer(payload.get("hook_id"))
     now = timezone.now()
-    config = selectors.find_config_for_delivery(
-        hook_id=hook_id, repository_full_name=repository_full_name, owner=owner
-    )
+    config = selectors.find_config_for_delivery(hook_id=hook_id, repository_full_name=repository_full_name, owner=owner)
     secrets = selectors.secrets_for(config, now)
     if not secrets:
-        raise DeliveryRejected(
-            401, "No webhook secret is configured for this delivery.", RejectionReason.NO_SECRET
-        )
+        raise DeliveryRejected(401, "No webhook secret is configured for this delivery.", RejectionReason.NO_SECRET)
     if not signatures.verify_signature(secrets, body, signature):
-        raise DeliveryRejected(
-            401, "The X-Hub-Signature-256 signature does not match.", RejectionReason.BAD_SIGNATURE
-        )
+        raise DeliveryRejected(401, "The X-Hub-Signature-256 signature does not match.", RejectionReason.BAD_SIGNATURE)
 
     if event_name == "ping":
         status = WebhookEvent.Status.PROCESSED
@@ -311,7 +305,9 @@ def _insert_or_nothing(instance, raw_values):
     connection = connections[router.db_for_write(model)]
     fields, sql = _insert_statement(model, connection.alias)
     params = [
-        raw_values[field.name] if field.name in raw_values else field.get_db_prep_save(getattr(instance, field.attname), connection)
+        raw_values[field.name]
+        if field.name in raw_values
+        else field.get_db_prep_save(getattr(instance, field.attname), connection)
         for field in fields
     ]
     # Alone in autocommit (the receiver); in a savepoint inside an outer

@@ -19,8 +19,7 @@ _ACTION_RE = re.compile(r"[a-z_]{1,40}")
 
 WEBHOOK_EVENTS_RECEIVED = Counter(
     "webhook_events_received_total",
-    "Verified deliveries answered by the receiver, by event and outcome "
-    f"({', '.join(DeliveryOutcome.values)}).",
+    f"Verified deliveries answered by the receiver, by event and outcome ({', '.join(DeliveryOutcome.values)}).",
     ["event", "status"],
 )
 WEBHOOK_DELIVERIES_REJECTED = Counter(

@@ -53,7 +53,7 @@ def claim_event(event_id, now=None):
 def retry_delay(attempts):
     """Seconds before attempt ``attempts + 1``: exponential, capped."""
     return min(
-        settings.WEBHOOK_PROCESSING_RETRY_BACKOFF ** attempts,
+        settings.WEBHOOK_PROCESSING_RETRY_BACKOFF**attempts,
         settings.WEBHOOK_PROCESSING_RETRY_BACKOFF_MAX,
     )
 

@@ -7,6 +7,7 @@ from .constants import GITHUB_EVENTS, WILDCARD_EVENT
 from .models import WebhookConfig, WebhookEvent
 from .outcomes import DeliveryOutcome
 
+
 def validate_repository_name(value):
     owner, slash, name = value.partition("/")
     if not (is_valid_repository(owner, name) if slash else is_valid_owner(owner)):

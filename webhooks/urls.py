@@ -1,4 +1,5 @@
 from django.urls import include, path
+
 from api.routers import OptionalSlashRouter
 
 from . import receiver, views

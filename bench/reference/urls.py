@@ -1,6 +1,7 @@
 from django.urls import path
 
-from config.urls import handler400, handler403, handler404, handler500, urlpatterns as product_urlpatterns  # noqa: F401
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from config.urls import urlpatterns as product_urlpatterns
 
 from . import views
 

@@ -19,8 +19,6 @@ from tests.conftest import ROOT, TEST_SECRET, free_port
 needs_redis_server = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")
 
 
-
-
 def wait_until(predicate, timeout=30.0, every=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -107,8 +105,19 @@ class Workers:
             **{key: str(value) for key, value in env.items()},
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", app_module, "worker", "--pool=solo", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                app_module,
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
             cwd=ROOT,
             env=environment,
         )
@@ -156,7 +165,7 @@ class TcpLink:
         with self.lock:
             for sock in list(self.sockets):
                 # shutdown() first: close() alone leaves the connection up while a pump thread is in recv().
-                for step in (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close):
+                for step in (lambda sock=sock: sock.shutdown(socket.SHUT_RDWR), sock.close):
                     try:
                         step()
                     except OSError:
@@ -197,7 +206,8 @@ def start_gunicorn(tmp_path, database_url, *, arguments=(), **env):
     """gunicorn.conf.py with two workers on ``database_url``; ``arguments`` are added to its command line."""
     port = free_port()
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if key not in ("REDIS_URL", "CELERY_BROKER_URL", "PROMETHEUS_MULTIPROC_DIR")
     }
     environment.update(

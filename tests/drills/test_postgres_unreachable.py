@@ -24,8 +24,11 @@ from webhooks.models import WebhookEvent
 pytestmark = [requires_postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 OWNER, REPO = "Codertocat", "Hello-World"
-SAMPLES = [("issues", "issues/opened.payload.json"), ("pull_request", "pull_request/opened.payload.json"),
-           ("push", "push/payload.json")]
+SAMPLES = [
+    ("issues", "issues/opened.payload.json"),
+    ("pull_request", "pull_request/opened.payload.json"),
+    ("push", "push/payload.json"),
+]
 
 
 class Hookshot:
@@ -46,8 +49,11 @@ class Hookshot:
 
     def post(self, guid):
         event, body = self.sent[guid]
-        headers = {**delivery_headers(event, body, delivery_id=guid), "Content-Type": "application/json",
-                   "X-GitHub-Hook-ID": str(self.hook_id)}
+        headers = {
+            **delivery_headers(event, body, delivery_id=guid),
+            "Content-Type": "application/json",
+            "X-GitHub-Hook-ID": str(self.hook_id),
+        }
         return requests.post(self.base + RECEIVER_URL, data=body, headers=headers, timeout=30)
 
     def deliver(self, event, body):
@@ -55,8 +61,9 @@ class Hookshot:
         self.sent[guid] = (event, body)
         response = self.post(guid)
         action = json.loads(body).get("action")
-        self.fake.seed_delivery(OWNER, REPO, self.hook_id, guid=guid, status_code=response.status_code,
-                                event=event, action=action)
+        self.fake.seed_delivery(
+            OWNER, REPO, self.hook_id, guid=guid, status_code=response.status_code, event=event, action=action
+        )
         return guid, response
 
 

@@ -20,8 +20,12 @@ from webhooks.models import WebhookEvent
 
 pytestmark = [requires_postgres, needs_redis_server, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SAMPLES = [("issues", "issues/opened.payload.json"), ("pull_request", "pull_request/opened.payload.json"),
-           ("push", "push/payload.json"), ("star", "star/created.payload.json")]
+SAMPLES = [
+    ("issues", "issues/opened.payload.json"),
+    ("pull_request", "pull_request/opened.payload.json"),
+    ("push", "push/payload.json"),
+    ("star", "star/created.payload.json"),
+]
 
 
 class DeliveryStream:
@@ -95,7 +99,7 @@ def test_receiver_and_reads_survive_redis_dying_and_every_event_is_processed_aft
             response = staff_client.get(pulls)
             assert response.status_code == 200 and response["X-Cache"] == "MISS"
         assert len(fake_github.requests_to("/repos/octocat/hello-world/pulls")) == upstream_before + 3
-        during_outage = [delivery_id for delivery_id, _ in stream.answers[killed_at + 1:]]
+        during_outage = [delivery_id for delivery_id, _ in stream.answers[killed_at + 1 :]]
 
         redis.start()  # same port, empty: whatever was only in Redis is gone
         stream.wait_for(5)
@@ -114,5 +118,7 @@ def test_receiver_and_reads_survive_redis_dying_and_every_event_is_processed_aft
         processing.sweep_pending_events()
         return set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
 
-    assert wait_until(all_processed, timeout=60, every=1.0), list(WebhookEvent.objects.values_list("status", "attempts"))
+    assert wait_until(all_processed, timeout=60, every=1.0), list(
+        WebhookEvent.objects.values_list("status", "attempts")
+    )
     assert WebhookEvent.objects.filter(attempts__gt=1).count() == 0

@@ -60,15 +60,20 @@ def test_event_of_a_killed_worker_is_processed_once_after_the_restart(
 
 
 @pytest.mark.skipif(not os.environ.get("RUN_DRILLS"), reason="long drill: run by `make drills` (RUN_DRILLS=1)")
-def test_a_backlog_survives_repeated_worker_kills(client, settings, tmp_path, webhook_config, private_redis,
-                                                  real_broker, workers):
+def test_a_backlog_survives_repeated_worker_kills(
+    client, settings, tmp_path, webhook_config, private_redis, real_broker, workers
+):
     """300 events; the worker is SIGKILLed three times while draining them; all end processed, none twice."""
     settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS = TIMEOUTS["WEBHOOK_PROCESSING_TIMEOUT_SECONDS"]
     settings.WEBHOOK_SWEEP_MIN_AGE_SECONDS = 0
     (tmp_path / "stalled").write_text("no stall in this drill")
     real_broker(private_redis.url)
-    samples = [("issues", "issues/opened.payload.json"), ("pull_request", "pull_request/opened.payload.json"),
-               ("issues", "issues/edited.payload.json"), ("star", "star/created.payload.json")]
+    samples = [
+        ("issues", "issues/opened.payload.json"),
+        ("pull_request", "pull_request/opened.payload.json"),
+        ("issues", "issues/edited.payload.json"),
+        ("star", "star/created.payload.json"),
+    ]
     for number in range(300):
         event, sample = samples[number % len(samples)]
         assert post_delivery(client, event, sample_bytes(sample)).status_code == 202
@@ -78,7 +83,7 @@ def test_a_backlog_survives_repeated_worker_kills(client, settings, tmp_path, we
 
     for target in (60, 140, 220):
         worker = workers.start(private_redis.url, app_module="tests.drills.celery_app", DRILL_DIR=tmp_path, **TIMEOUTS)
-        assert wait_until(lambda: processed_count() >= target, timeout=120)
+        assert wait_until(lambda target=target: processed_count() >= target, timeout=120)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     workers.start(private_redis.url, app_module="tests.drills.celery_app", DRILL_DIR=tmp_path, **TIMEOUTS)

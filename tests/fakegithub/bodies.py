@@ -117,7 +117,11 @@ BUILTIN = {
             "assignee": None,
             "assignees": [],
             "labels": [],
-            "head": {"label": "Codertocat:changes", "ref": "changes", "sha": "ec26c3e57ca3a959ca5aad62de7213c562f8c821"},
+            "head": {
+                "label": "Codertocat:changes",
+                "ref": "changes",
+                "sha": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+            },
             "base": {"label": "Codertocat:master", "ref": "master", "sha": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"},
             "draft": False,
             "author_association": "OWNER",
@@ -126,12 +130,24 @@ BUILTIN = {
     "label": (
         "octokit-fixture-org/labels",
         [
-            {"id": 1000, "node_id": "MDA6RW50aXR5MQ==", "name": "bug", "color": "d73a4a", "default": True,
-             "description": "Something isn't working",
-             "url": "https://api.github.com/repos/octokit-fixture-org/labels/labels/bug"},
-            {"id": 1001, "node_id": "MDA6RW50aXR5MQ==", "name": "enhancement", "color": "a2eeef", "default": True,
-             "description": "New feature or request",
-             "url": "https://api.github.com/repos/octokit-fixture-org/labels/labels/enhancement"},
+            {
+                "id": 1000,
+                "node_id": "MDA6RW50aXR5MQ==",
+                "name": "bug",
+                "color": "d73a4a",
+                "default": True,
+                "description": "Something isn't working",
+                "url": "https://api.github.com/repos/octokit-fixture-org/labels/labels/bug",
+            },
+            {
+                "id": 1001,
+                "node_id": "MDA6RW50aXR5MQ==",
+                "name": "enhancement",
+                "color": "a2eeef",
+                "default": True,
+                "description": "New feature or request",
+                "url": "https://api.github.com/repos/octokit-fixture-org/labels/labels/enhancement",
+            },
         ],
     ),
     "workflow": (
@@ -164,11 +180,23 @@ def load_templates(samples_dir=SAMPLES_DIR):
     api = Path(samples_dir) / "api"
     hooks = Path(samples_dir) / "webhooks"
     recorded = {
-        "repository": ("octokit-fixture-org/hello-world", _first(api / "get-repository.json", lambda d: d[0]["response"])),
-        "issue": ("octokit-fixture-org/paginate-issues", _first(api / "paginate-issues.json", lambda d: d[0]["response"][0])),
+        "repository": (
+            "octokit-fixture-org/hello-world",
+            _first(api / "get-repository.json", lambda d: d[0]["response"]),
+        ),
+        "issue": (
+            "octokit-fixture-org/paginate-issues",
+            _first(api / "paginate-issues.json", lambda d: d[0]["response"][0]),
+        ),
         "label": ("octokit-fixture-org/labels", _first(api / "labels.json", lambda d: d[0]["response"])),
-        "pull": ("Codertocat/Hello-World", _first(hooks / "pull_request" / "opened.payload.json", lambda d: d["pull_request"])),
-        "workflow": ("octo-org/octo-repo", _first(hooks / "workflow_run" / "completed.payload.json", lambda d: d["workflow"])),
+        "pull": (
+            "Codertocat/Hello-World",
+            _first(hooks / "pull_request" / "opened.payload.json", lambda d: d["pull_request"]),
+        ),
+        "workflow": (
+            "octo-org/octo-repo",
+            _first(hooks / "workflow_run" / "completed.payload.json", lambda d: d["workflow"]),
+        ),
     }
     templates = {}
     for kind, (source, body) in recorded.items():

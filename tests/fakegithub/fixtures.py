@@ -1,6 +1,7 @@
 """pytest fixtures for the GitHub simulator.
 
-``fake_github`` (with database access: the client records rate-limit history) starts a FakeGitHub on 127.0.0.1 (random port), points
+``fake_github`` (with database access: the client records rate-limit history)
+starts a FakeGitHub on 127.0.0.1 (random port), points
 GITHUB_API_URL / GITHUB_TOKEN at it (the shared client is rebuilt through the
 setting_changed signal), seeds ``octocat/hello-world`` and stops it after the test.
 """

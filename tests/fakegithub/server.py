@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -60,7 +60,7 @@ REPO_FIELDS = (
 
 
 def iso(timestamp):
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -304,8 +304,14 @@ class FakeGitHub:
             elif resource == "labels":
                 label_id = self.next_id("label")
                 repo.labels.append(
-                    {"id": label_id, "name": f"label-{label_id}", "color": "ededed", "default": False,
-                     "description": None, "url": f"https://api.github.com/repos/{repo.full_name}/labels/label-{label_id}"}
+                    {
+                        "id": label_id,
+                        "name": f"label-{label_id}",
+                        "color": "ededed",
+                        "default": False,
+                        "description": None,
+                        "url": f"https://api.github.com/repos/{repo.full_name}/labels/label-{label_id}",
+                    }
                 )
             elif resource == "workflows":
                 self._new_workflow(repo)
@@ -314,8 +320,19 @@ class FakeGitHub:
             if resource == "info":
                 self._touch(repo)
 
-    def seed_delivery(self, owner, name, hook_id, *, guid=None, status_code=200, event="push", action=None,
-                      redelivery=False, delivered_at=None):
+    def seed_delivery(
+        self,
+        owner,
+        name,
+        hook_id,
+        *,
+        guid=None,
+        status_code=200,
+        event="push",
+        action=None,
+        redelivery=False,
+        delivered_at=None,
+    ):
         """A delivery GitHub made for a hook (failed when status_code is not 2xx); returns it."""
         with self.lock:
             repo = self.repo(owner, name)
@@ -439,7 +456,9 @@ class FakeGitHub:
                 time.sleep(fault.delay)
 
         if auth and (scheme.lower() not in ("bearer", "token") or (self.token is not None and token != self.token)):
-            return self._finish(record, 401, {"message": "Bad credentials", "documentation_url": DOCS}, response_headers)
+            return self._finish(
+                record, 401, {"message": "Bad credentials", "documentation_url": DOCS}, response_headers
+            )
         token_key = token if auth else f"anonymous:{headers.get('X-Forwarded-For', '127.0.0.1')}"
 
         resource = "search" if path.startswith("/search/") else "core"
@@ -450,24 +469,37 @@ class FakeGitHub:
                 if fault.retry_after is not None:
                     response_headers["Retry-After"] = str(fault.retry_after)
                 return self._finish(
-                    record, fault.status,
-                    {"message": SECONDARY_MESSAGE.format(request_id=request_id),
-                     "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"},
-                    response_headers, budget=budget, resource=resource,
+                    record,
+                    fault.status,
+                    {
+                        "message": SECONDARY_MESSAGE.format(request_id=request_id),
+                        "documentation_url": (
+                            f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+                        ),
+                    },
+                    response_headers,
+                    budget=budget,
+                    resource=resource,
                 )
             if fault is not None and fault.kind == "status":
                 return self._finish(record, fault.status, {"message": "Server Error"}, response_headers)
             if path == "/rate_limit" and method == "GET":
                 # Free: GET /rate_limit does not count against the limit.
-                return self._finish(record, 200, self._rate_limit_body(token_key), response_headers,
-                                    budget=budget, resource=resource)
+                return self._finish(
+                    record, 200, self._rate_limit_body(token_key), response_headers, budget=budget, resource=resource
+                )
             if budget.remaining <= 0:
                 return self._finish(
-                    record, self.primary_status,
-                    {"message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for "
-                                "help, please include the request ID " + request_id + ".",
-                     "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api"},
-                    response_headers, budget=budget, resource=resource,
+                    record,
+                    self.primary_status,
+                    {
+                        "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for "
+                        "help, please include the request ID " + request_id + ".",
+                        "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
+                    },
+                    response_headers,
+                    budget=budget,
+                    resource=resource,
                 )
             status, payload, extra = self._route(method, path, query, body)
             response_headers.update(extra)
@@ -526,8 +558,12 @@ class FakeGitHub:
         resources = {}
         for resource in ("core", "search", "graphql", "integration_manifest", "code_search"):
             budget = self._budget(token_key, resource)
-            resources[resource] = {"limit": budget.limit, "used": budget.used, "remaining": budget.remaining,
-                                   "reset": budget.reset}
+            resources[resource] = {
+                "limit": budget.limit,
+                "used": budget.used,
+                "remaining": budget.remaining,
+                "reset": budget.reset,
+            }
         return {"resources": resources, "rate": resources["core"]}
 
     # --- Routes ---------------------------------------------------------------------------
@@ -563,10 +599,11 @@ class FakeGitHub:
         ]
         path_matched = False
         for pattern, route_method, handler in routes:
-            if len(pattern) == len(segments) and all(p is None or p == s for p, s in zip(pattern, segments)):
+            same_shape = len(pattern) == len(segments)
+            if same_shape and all(p is None or p == s for p, s in zip(pattern, segments, strict=True)):
                 path_matched = True
                 if route_method == method:
-                    args = [s for p, s in zip(pattern, segments) if p is None]
+                    args = [s for p, s in zip(pattern, segments, strict=True) if p is None]
                     return handler(repo, query, body, *args)
         if path_matched:
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}  # GitHub: no 405
@@ -832,15 +869,25 @@ class FakeGitHub:
         delivery = self._delivery(repo, hook_id, delivery_id)
         if delivery is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
-        return 200, {**delivery, "request": {"headers": {}, "payload": {}}, "response": {"headers": {}, "payload": ""}}, {}
+        return (
+            200,
+            {**delivery, "request": {"headers": {}, "payload": {}}, "response": {"headers": {}, "payload": ""}},
+            {},
+        )
 
     def _redeliver(self, repo, query, body, hook_id, delivery_id):
         delivery = self._delivery(repo, hook_id, delivery_id)
         if delivery is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
         self.seed_delivery(
-            repo.owner, repo.name, hook_id, guid=delivery["guid"], status_code=self.redelivery_status_code,
-            event=delivery["event"], action=delivery["action"], redelivery=True,
+            repo.owner,
+            repo.name,
+            hook_id,
+            guid=delivery["guid"],
+            status_code=self.redelivery_status_code,
+            event=delivery["event"],
+            action=delivery["action"],
+            redelivery=True,
         )
         return 202, {}, {}
 

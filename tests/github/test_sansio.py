@@ -1,6 +1,6 @@
 """The client's pure logic as tables: headers and bodies in, decisions out (no I/O, no clock)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -81,7 +81,7 @@ def test_retry_after_seconds(value, seconds):
     assert sansio.retry_after_seconds(value, NOW) == seconds
 
 
-RESET = datetime.fromtimestamp(NOW + 600, tz=timezone.utc)
+RESET = datetime.fromtimestamp(NOW + 600, tz=UTC)
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,13 @@ RESET = datetime.fromtimestamp(NOW + 600, tz=timezone.utc)
         (200, headers(remaining="0"), None, 0, None),
         (404, {}, None, 0, None),
         # Primary: nothing left and no retry-after: wait until the reset.
-        (403, headers(remaining="0"), {"message": "API rate limit exceeded"}, 0, RateLimitDecision(PRIMARY, 600, RESET)),
+        (
+            403,
+            headers(remaining="0"),
+            {"message": "API rate limit exceeded"},
+            0,
+            RateLimitDecision(PRIMARY, 600, RESET),
+        ),
         (429, headers(remaining="0"), None, 0, RateLimitDecision(PRIMARY, 600, RESET)),
         # Secondary: retry-after is honoured, doubled on repeats.
         (403, {"retry-after": "30", "x-ratelimit-remaining": "0"}, None, 0, RateLimitDecision(SECONDARY, 30)),
@@ -141,7 +147,11 @@ def test_parse_body(content, content_type, body):
 
 @pytest.mark.parametrize(
     "body, status, message",
-    [({"message": "Not Found"}, 404, "Not Found"), ({}, 502, "GitHub answered 502"), ("text", 400, "GitHub answered 400")],
+    [
+        ({"message": "Not Found"}, 404, "Not Found"),
+        ({}, 502, "GitHub answered 502"),
+        ("text", 400, "GitHub answered 400"),
+    ],
 )
 def test_error_message(body, status, message):
     assert sansio.error_message(body, status) == message

@@ -1,7 +1,7 @@
 """The GitHub client over real HTTP, against the simulator (tests/fakegithub)."""
 
-import hashlib
 import gzip
+import hashlib
 import json
 import logging
 
@@ -492,7 +492,7 @@ def test_unpack_refuses_what_pack_did_not_write(stored):
 @pytest.mark.parametrize("text", ["", "[]", '{"name": "caf\u00e9 \u2615", "line": "one\\ntwo"}'])
 def test_pack_and_unpack_round_trip(text):
     gzipped = github_cache.compress(text.encode())
-    entry = github_cache.CacheEntry(gzipped=gzipped, etag='W/"1"', headers={"link": "<x>; rel=\"next\""}, fresh_until=9.5)
+    entry = github_cache.CacheEntry(gzipped=gzipped, etag='W/"1"', headers={"link": '<x>; rel="next"'}, fresh_until=9.5)
     assert github_cache.CacheEntry.unpack(entry.pack()) == entry
 
 

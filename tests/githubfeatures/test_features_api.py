@@ -144,7 +144,9 @@ def test_cache_invalidate_endpoint(api, fake_github):
     assert api.post(f"{BASE}/cache/invalidate").json() == {"deleted": 1}
 
 
-@pytest.mark.parametrize("owner, repo", [("-bad", "x"), ("a" * 40, "x"), ("ok", ".."), ("ok", "bad%20name"), ("o_o", "x")])
+@pytest.mark.parametrize(
+    "owner, repo", [("-bad", "x"), ("a" * 40, "x"), ("ok", ".."), ("ok", "bad%20name"), ("o_o", "x")]
+)
 def test_invalid_names_never_reach_github(api, fake_github, owner, repo):
     response = api.get(f"/api/v1/github/{owner}/{repo}/info")
     assert response.status_code == 400
@@ -249,7 +251,9 @@ def test_webhook_event_invalidates_what_it_changes(
     assert api.get(f"{BASE}/{endpoint}")["X-Cache"] == ("MISS" if fresh else "HIT")
 
 
-def test_push_touching_workflows_invalidates_workflows(api, fake_github, settings, client, django_capture_on_commit_callbacks):
+def test_push_touching_workflows_invalidates_workflows(
+    api, fake_github, settings, client, django_capture_on_commit_callbacks
+):
     payload = sample_json("push/with-new-branch.payload.json")
     payload["repository"]["full_name"] = "octocat/hello-world"
     payload["commits"][0]["added"] = [".github/workflows/ci.yml"]

@@ -92,8 +92,13 @@ def test_history_filters_by_resource_and_time(staff_client, db):
     now = timezone.now()
     for resource, minutes_ago in [("core", 90), ("core", 10), ("search", 10)]:
         GitHubRateLimit.objects.create(
-            token_hash=TOKEN_HASH, resource=resource, limit=5000, remaining=4000, used=1000,
-            reset_at=now + timedelta(minutes=30), observed_at=now - timedelta(minutes=minutes_ago),
+            token_hash=TOKEN_HASH,
+            resource=resource,
+            limit=5000,
+            remaining=4000,
+            used=1000,
+            reset_at=now + timedelta(minutes=30),
+            observed_at=now - timedelta(minutes=minutes_ago),
         )
     since = (now - timedelta(minutes=30)).isoformat()
 

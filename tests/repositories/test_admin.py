@@ -16,7 +16,11 @@ def push():
         github_id=1, full_name="octocat/hello-world", owner_login="octocat", name="hello-world"
     )
     push = Push.objects.create(
-        repository=repository, delivery_id="d-1", ref="refs/heads/main", before="a" * 40, after="b" * 40,
+        repository=repository,
+        delivery_id="d-1",
+        ref="refs/heads/main",
+        before="a" * 40,
+        after="b" * 40,
         received_at=timezone.now(),
     )
     Commit.objects.create(push=push, sha="b" * 40, message="First commit")

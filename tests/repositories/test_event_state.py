@@ -35,7 +35,12 @@ def test_push_of_a_new_branch_records_push_and_commits(client):
     assert push.delivery_id == event.delivery_id
     assert (push.ref, push.created, push.deleted, push.forced) == ("refs/heads/master", True, False, False)
     assert push.after == "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
-    assert (push.pusher_name, push.commit_count, push.distinct_count, push.commits_truncated) == ("Codertocat", 1, 1, False)
+    assert (push.pusher_name, push.commit_count, push.distinct_count, push.commits_truncated) == (
+        "Codertocat",
+        1,
+        1,
+        False,
+    )
     assert push.head_commit_message == "Initial commit"
     assert push.head_commit_timestamp.isoformat() == "2019-05-15T15:19:25+00:00"
     commit = push.commits.get()
@@ -96,14 +101,18 @@ def test_opened_then_labeled_in_order_applies_both(client):
     process(client, "pull_request", sample_json("pull_request/opened.payload.json"))
     process(client, "pull_request", sample_json("pull_request/labeled.payload.json"))
     pull = PullRequest.objects.get()
-    assert pull.labels == [label["name"] for label in sample_json("pull_request/labeled.payload.json")["pull_request"]["labels"]]
+    assert pull.labels == [
+        label["name"] for label in sample_json("pull_request/labeled.payload.json")["pull_request"]["labels"]
+    ]
     assert pull.labels
 
 
 def test_issue_closed_then_older_edited_stays_closed(client):
     closed = sample_json("issues/edited.payload.json")
     closed["action"] = "closed"
-    closed["issue"].update(state="closed", state_reason="completed", updated_at="2019-05-15T16:00:00Z", closed_at="2019-05-15T16:00:00Z")
+    closed["issue"].update(
+        state="closed", state_reason="completed", updated_at="2019-05-15T16:00:00Z", closed_at="2019-05-15T16:00:00Z"
+    )
     process(client, "issues", closed)
     process(client, "issues", sample_json("issues/edited.payload.json"))  # updated 15:20:18, older
     issue = Issue.objects.get()

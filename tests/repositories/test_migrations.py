@@ -6,7 +6,7 @@ again and read through the repositories models. Runs on PostgreSQL and on SQLite
 a transactional test, since migrations cannot run inside the test's transaction.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -27,7 +27,7 @@ TABLES = {
     Push: "pushes",
     Commit: "commits",
 }
-WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def migrate(targets=None):
@@ -40,23 +40,46 @@ def migrate(targets=None):
 def fill(apps):
     """One of everything, through the historical githubfeatures models; the ids."""
     repository = apps.get_model("githubfeatures", "Repository").objects.create(
-        github_id=1296269, full_name="octocat/Hello-World", owner_login="octocat", name="Hello-World",
-        default_branch="main", github_updated_at=WHEN,
+        github_id=1296269,
+        full_name="octocat/Hello-World",
+        owner_login="octocat",
+        name="Hello-World",
+        default_branch="main",
+        github_updated_at=WHEN,
     )
     pull = apps.get_model("githubfeatures", "PullRequest").objects.create(
-        repository=repository, number=7, github_id=700, title="Fix the widget", state="open",
-        labels=["bug"], requested_reviewers=["hubot"], github_updated_at=WHEN,
+        repository=repository,
+        number=7,
+        github_id=700,
+        title="Fix the widget",
+        state="open",
+        labels=["bug"],
+        requested_reviewers=["hubot"],
+        github_updated_at=WHEN,
     )
     label = apps.get_model("githubfeatures", "Label").objects.create(
         repository=repository, github_id=208045946, name="bug", color="f29513"
     )
     issue = apps.get_model("githubfeatures", "Issue").objects.create(
-        repository=repository, number=8, github_id=800, title="The widget is broken", state="open",
-        labels=[label.name], milestone_title="v1", github_updated_at=WHEN,
+        repository=repository,
+        number=8,
+        github_id=800,
+        title="The widget is broken",
+        state="open",
+        labels=[label.name],
+        milestone_title="v1",
+        github_updated_at=WHEN,
     )
     push = apps.get_model("githubfeatures", "Push").objects.create(
-        repository=repository, delivery_id="d-1", ref="refs/heads/main", before="a" * 40, after="b" * 40,
-        commit_count=1, distinct_count=1, head_commit_id="b" * 40, received_at=WHEN,
+        repository=repository,
+        delivery_id="d-1",
+        ref="refs/heads/main",
+        before="a" * 40,
+        after="b" * 40,
+        commit_count=1,
+        distinct_count=1,
+        head_commit_id="b" * 40,
+        received_at=WHEN,
     )
     commit = apps.get_model("githubfeatures", "Commit").objects.create(
         push=push, sha="b" * 40, message="Fix the widget", author_username="octocat", timestamp=WHEN
@@ -73,8 +96,14 @@ def fill(apps):
     user = apps.get_model("auth", "User").objects.create(username="reader", is_staff=True)
     user.groups.add(group)
     return {
-        "repository": repository.pk, "pull": pull.pk, "label": label.pk, "issue": issue.pk,
-        "push": push.pk, "commit": commit.pk, "content_type": content_type.pk, "user": user.pk,
+        "repository": repository.pk,
+        "pull": pull.pk,
+        "label": label.pk,
+        "issue": issue.pk,
+        "push": push.pk,
+        "commit": commit.pk,
+        "content_type": content_type.pk,
+        "user": user.pk,
     }
 
 
@@ -91,13 +120,20 @@ def test_moving_the_models_to_repositories_keeps_rows_relations_and_grants(trans
 
         repository = Repository.objects.get()
         assert (repository.pk, repository.github_id, repository.full_name, repository.default_branch) == (
-            ids["repository"], 1296269, "octocat/Hello-World", "main",
+            ids["repository"],
+            1296269,
+            "octocat/Hello-World",
+            "main",
         )
         assert repository.github_updated_at == WHEN
 
         pull = repository.pull_requests.get()
         assert (pull.pk, pull.number, pull.title, pull.labels, pull.requested_reviewers) == (
-            ids["pull"], 7, "Fix the widget", ["bug"], ["hubot"],
+            ids["pull"],
+            7,
+            "Fix the widget",
+            ["bug"],
+            ["hubot"],
         )
         label = repository.labels.get()
         assert (label.pk, label.github_id, label.name, label.color) == (ids["label"], 208045946, "bug", "f29513")
@@ -107,7 +143,10 @@ def test_moving_the_models_to_repositories_keeps_rows_relations_and_grants(trans
         assert (push.pk, push.delivery_id, push.ref, push.after) == (ids["push"], "d-1", "refs/heads/main", "b" * 40)
         commit = push.commits.get()
         assert (commit.pk, commit.sha, commit.message, commit.timestamp) == (
-            ids["commit"], "b" * 40, "Fix the widget", WHEN,
+            ids["commit"],
+            "b" * 40,
+            "Fix the widget",
+            WHEN,
         )
         assert Commit.objects.select_related("push__repository").get().push.repository == repository
 

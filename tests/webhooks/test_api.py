@@ -75,7 +75,9 @@ def test_organization_config_and_wildcard_events(staff_client):
 
 
 def test_patch_secret_rotates_and_keeps_the_old_one_for_a_while(staff_client, client):
-    config_id = staff_client.post(CONFIGS, {**NEW_CONFIG, "repository": "Codertocat/Hello-World"}, format="json").json()["id"]
+    config_id = staff_client.post(
+        CONFIGS, {**NEW_CONFIG, "repository": "Codertocat/Hello-World"}, format="json"
+    ).json()["id"]
     response = staff_client.patch(f"{CONFIGS}/{config_id}", {"secret": "the-new-secret-value-1"}, format="json")
     assert response.status_code == 200
     assert response.json()["has_previous_secret"] is True

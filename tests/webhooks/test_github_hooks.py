@@ -111,7 +111,9 @@ def test_redeliver_failed_asks_once_per_missing_guid(fake_github, config):
     assert len(attempts) == 1
     # The latest failed attempt of the one GUID we never stored and never succeeded.
     delivery_id = attempts[0].path.split("/")[-2]
-    redelivered = [d for d in fake_github.repo("octocat", "hello-world").deliveries[config.hook_id] if str(d["id"]) == delivery_id]
+    redelivered = [
+        d for d in fake_github.repo("octocat", "hello-world").deliveries[config.hook_id] if str(d["id"]) == delivery_id
+    ]
     assert redelivered[0]["guid"] == guids["failed"]
     assert "redelivered 1" in out.getvalue() and "already stored 1" in out.getvalue()
     # The Link cursor was followed past the first page of 100.

@@ -88,9 +88,7 @@ def test_processing_twice_leaves_the_same_state(client):
 
 
 def test_a_claimed_event_is_not_claimed_again():
-    event = WebhookEvent.objects.create(
-        delivery_id="c-1", event="star", payload={}, received_at=timezone.now()
-    )
+    event = WebhookEvent.objects.create(delivery_id="c-1", event="star", payload={}, received_at=timezone.now())
     assert processing.claim_event(event.pk) is not None
     assert processing.claim_event(event.pk) is None
     # A worker that died mid-event: its claim expires and the event is taken over.

@@ -249,18 +249,24 @@ def test_event_not_in_config_events_is_stored_skipped(client, webhook_config):
 
 
 def test_organization_config_signs_every_repository_of_the_org(client):
-    org = WebhookConfig.objects.create(repository="octo-org", url="https://h.example.test/x", secret="org-level-secret-123")
+    org = WebhookConfig.objects.create(
+        repository="octo-org", url="https://h.example.test/x", secret="org-level-secret-123"
+    )
     body = sample_bytes("issues/transferred.payload.json")  # repository octo-org/octo-repo
     assert post_delivery(client, "issues", body, secret="org-level-secret-123").status_code == 202
     assert WebhookEvent.objects.get().config == org
     # The org ping has no repository, only `organization`.
     WebhookConfig.objects.create(repository="Octocoders", url="https://h.example.test/x", secret="octocoders-secret-12")
-    ping = post_delivery(client, "ping", sample_bytes("ping/with-organization.payload.json"), secret="octocoders-secret-12")
+    ping = post_delivery(
+        client, "ping", sample_bytes("ping/with-organization.payload.json"), secret="octocoders-secret-12"
+    )
     assert ping.status_code == 200
 
 
 def test_repository_config_wins_over_org_config_and_hook_id_wins_over_both(client):
-    WebhookConfig.objects.create(repository="Codertocat", url="https://h.example.test/x", secret="org-secret-0123456789")
+    WebhookConfig.objects.create(
+        repository="Codertocat", url="https://h.example.test/x", secret="org-secret-0123456789"
+    )
     repo = WebhookConfig.objects.create(
         repository="codertocat/hello-world", url="https://h.example.test/x", secret="repo-secret-0123456789"
     )
@@ -278,7 +284,9 @@ def test_repository_config_wins_over_org_config_and_hook_id_wins_over_both(clien
 
 def test_global_secret_is_the_fallback(client, settings):
     settings.GITHUB_WEBHOOK_SECRET = "global-fallback-secret"
-    response = post_delivery(client, "issues", sample_bytes("issues/opened.payload.json"), secret="global-fallback-secret")
+    response = post_delivery(
+        client, "issues", sample_bytes("issues/opened.payload.json"), secret="global-fallback-secret"
+    )
     assert response.status_code == 202
     assert WebhookEvent.objects.get().config is None
 

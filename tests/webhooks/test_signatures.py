@@ -16,7 +16,10 @@ def test_github_documented_test_vector():
     "relative, expected",
     [
         ("ping/payload.json", "sha256=1f8fee3383abea9afb51c250c9011bc3a9838f0e076f0ca886d89008dade0e74"),
-        ("push/with-new-branch.payload.json", "sha256=801ba1d8199390be9430e9849f0e03284fe77e8604fcec6f99f72d01f985ee20"),
+        (
+            "push/with-new-branch.payload.json",
+            "sha256=801ba1d8199390be9430e9849f0e03284fe77e8604fcec6f99f72d01f985ee20",
+        ),
         ("pull_request/opened.payload.json", "sha256=c2ffad1ff02fc60dbd05104f8894f7d7eb577d6b42ea86b59d194a1046401501"),
     ],
 )

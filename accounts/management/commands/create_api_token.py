@@ -15,7 +15,7 @@ class Command(BaseCommand):
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
-            raise CommandError(f"No user named {username!r}.")
+            raise CommandError(f"No user named {username!r}.") from None
         if not user.is_staff:
             self.stderr.write(f"Warning: {username} is not staff; the API will refuse this token.")
         _, raw_key = ApiToken.objects.issue(user, name=name)

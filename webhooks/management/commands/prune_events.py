@@ -9,6 +9,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         deleted = processing.prune_events()
-        self.stdout.write(
-            f"Deleted {deleted} event(s) older than {settings.WEBHOOK_EVENT_RETENTION_DAYS} days."
-        )
+        self.stdout.write(f"Deleted {deleted} event(s) older than {settings.WEBHOOK_EVENT_RETENTION_DAYS} days.")

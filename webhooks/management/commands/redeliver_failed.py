@@ -34,7 +34,7 @@ class Command(BaseCommand):
             try:
                 one = WebhookConfig.objects.get(pk=config)
             except WebhookConfig.DoesNotExist:
-                raise CommandError(f"No webhook config {config}.")
+                raise CommandError(f"No webhook config {config}.") from None
             reports = {one.repository: hooks.redeliver_failed(one, cutoff)}
         else:
             reports = hooks.redeliver_failed_for_all(cutoff)
