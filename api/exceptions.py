@@ -17,6 +17,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from github.errors import GitHubError, GitHubTimeout, GitHubUnavailable, RateLimited
 
+
+class ApplicationError(Exception):
+    """A rule of the service refused what was asked: the API answers ``status_code`` with ``detail``.
+
+    Services raise subclasses (no HTTP or DRF in them); this module's handler
+    turns them into answers, so no view maps its own errors.
+    """
+
+    status_code = 400
+    detail = "The request cannot be done."
+
+    def __init__(self, detail=None):
+        if detail is not None:
+            self.detail = detail
+        super().__init__(self.detail)
+
+
 # GitHub refusals passed on with GitHub's status: what the caller asked for is what GitHub refused.
 PASSED_ON_STATUSES = (403, 404, 409, 410, 422)
 # Every status a GitHub error can become; documented on each operation that calls GitHub.
@@ -68,6 +85,8 @@ def github_error_response(exc):
 def exception_handler(exc, context):
     if isinstance(exc, GitHubError):
         return github_error_response(exc)
+    if isinstance(exc, ApplicationError):
+        return Response({"detail": exc.detail}, status=exc.status_code)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

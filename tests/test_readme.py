@@ -44,3 +44,15 @@ def test_the_layout_section_names_every_package_of_the_tree_and_no_other():
     layout = section("Layout")
     listed = set(re.findall(r"^\| `(\w+)/`", layout, flags=re.MULTILINE))
     assert listed == packages | {"tests"}
+
+
+def test_every_bench_script_has_a_make_target():
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, flags=re.MULTILINE).group(1).split()
+    scripts = [path for path in (ROOT / "bench").glob("*.py") if '__name__ == "__main__"' in path.read_text()]
+    assert len(scripts) >= 4
+    for script in scripts:
+        target = "bench-" + script.stem.replace("_", "-")
+        assert re.search(rf"^{target}:.*\n\t.*bench/{script.name}", makefile, flags=re.MULTILINE), target
+        assert target in phony
+        assert f"`make {target}`" in README, f"the README's Performance table names {target}"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils.dateparse import parse_datetime
 
+from api.exceptions import ApplicationError
 from github.client import get_client
 from github.errors import GitHubError
 
@@ -14,17 +15,22 @@ from .models import WebhookConfig, WebhookEvent
 logger = logging.getLogger(__name__)
 
 
-class HookNotSynced(Exception):
+class HookNotSynced(ApplicationError):
     """The config has no GitHub hook yet (no ``hook_id``): sync it first."""
 
+    status_code = 409
+    detail = "This config has no GitHub hook yet: POST …/sync first."
 
-class OrganizationHookUnsupported(Exception):
+
+class OrganizationHookUnsupported(ApplicationError):
     """Organization-level configs are not created on GitHub by this service."""
+
+    detail = "Organization-level configs are not managed on GitHub by this service."
 
 
 def _repository_path(config):
     if config.is_organization:
-        raise OrganizationHookUnsupported(config.repository)
+        raise OrganizationHookUnsupported()
     owner, repo = config.repository.split("/", 1)
     return {"owner": owner, "repo": repo}
 
@@ -74,7 +80,7 @@ def ping_hook(config):
     """Ask GitHub to send the hook a ``ping`` delivery."""
     path = _repository_path(config)
     if config.hook_id is None:
-        raise HookNotSynced(config.repository)
+        raise HookNotSynced()
     get_client().post("/repos/{owner}/{repo}/hooks/{hook_id}/pings", hook_id=config.hook_id, **path)
 
 
@@ -96,7 +102,7 @@ def redeliver_failed(config, since):
     """
     path = _repository_path(config)
     if config.hook_id is None:
-        raise HookNotSynced(config.repository)
+        raise HookNotSynced()
     client = get_client()
     report = RedeliveryReport()
     attempts_by_guid = {}

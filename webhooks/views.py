@@ -8,7 +8,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.serializers import ErrorSerializer
+from api.serializers import GITHUB_ERROR_RESPONSES, ErrorSerializer
 
 from . import hooks, processing, selectors
 from .filters import WebhookEventFilter
@@ -22,16 +22,10 @@ class WebhookConfigViewSet(viewsets.ModelViewSet):
     filterset_fields = ["active", "content_type"]
     search_fields = ["repository"]
 
-    def handle_exception(self, exc):
-        if isinstance(exc, hooks.OrganizationHookUnsupported):
-            return Response(
-                {"detail": "Organization-level configs are not managed on GitHub by this service."}, status=400
-            )
-        if isinstance(exc, hooks.HookNotSynced):
-            return Response({"detail": "This config has no GitHub hook yet: POST …/sync first."}, status=409)
-        return super().handle_exception(exc)
-
-    @extend_schema(request=None, responses={200: WebhookConfigSerializer, 201: WebhookConfigSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: WebhookConfigSerializer, 201: WebhookConfigSerializer, **GITHUB_ERROR_RESPONSES},
+    )
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
         """Create this config's hook on GitHub (201), or update it when hook_id is set (200)."""
@@ -39,7 +33,7 @@ class WebhookConfigViewSet(viewsets.ModelViewSet):
         created = hooks.sync_hook(config)
         return Response(self.get_serializer(config).data, status=201 if created else 200)
 
-    @extend_schema(request=None, responses={202: ErrorSerializer, 409: ErrorSerializer})
+    @extend_schema(request=None, responses={**GITHUB_ERROR_RESPONSES, 202: ErrorSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def ping(self, request, pk=None):
         """Ask GitHub to send this hook a ping delivery."""

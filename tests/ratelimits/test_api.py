@@ -64,6 +64,19 @@ def test_track_maps_a_rate_limited_github_to_429(staff_client, fake_github):
 
 
 @pytest.mark.parametrize(
+    "github_status, ours",
+    [(401, 502), (403, 403), (404, 404), (422, 422), (418, 400), (500, 502)],
+)
+def test_github_errors_are_answered_as_under_every_other_path(staff_client, fake_github, github_status, ours):
+    """One mapping (api.exceptions): the same GitHub answer gives the same status here as under /github/."""
+    fake_github.fail_next(10, status=github_status, path="/rate_limit")
+    response = staff_client.post(f"{BASE}/track")
+    assert response.status_code == ours
+    body = response.json()
+    assert body["github_status"] == github_status and body["detail"]
+
+
+@pytest.mark.parametrize(
     "remaining, expected_status, http_status",
     [(4000, "healthy", 200), (100, "degraded", 200), (0, "exhausted", 503)],
 )
