@@ -130,8 +130,8 @@ def _text(payload, *path, max_length):
     return value[:max_length] if isinstance(value, str) else ""
 
 
-def _integer(value):
-    """A bigint from a header or JSON value, or None when it is not one."""
+def _github_id(value):
+    """A GitHub id (hook, installation) from a header or JSON value: a non-negative bigint, else None."""
     if isinstance(value, bool):
         return None
     # isdigit() alone accepts "²" and other non-ASCII digits that int() refuses,
@@ -227,7 +227,7 @@ def _receive_delivery(*, body, content_type, headers):
         else _text(payload, "organization", "login", max_length=100)
         or _text(payload, "installation", "account", "login", max_length=100)
     )
-    hook_id = _integer(headers.get("X-GitHub-Hook-ID")) or _integer(payload.get("hook_id"))
+    hook_id = _github_id(headers.get("X-GitHub-Hook-ID")) or _github_id(payload.get("hook_id"))
     now = timezone.now()
     config = selectors.find_config_for_delivery(hook_id=hook_id, repository_full_name=repository_full_name, owner=owner)
     secrets = selectors.secrets_for(config, now)
@@ -248,7 +248,7 @@ def _receive_delivery(*, body, content_type, headers):
         event=event_name,
         action=action[:64] if isinstance(action, str) else "",
         hook_id=hook_id,
-        installation_id=_integer((payload.get("installation") or {}).get("id"))
+        installation_id=_github_id((payload.get("installation") or {}).get("id"))
         if isinstance(payload.get("installation"), dict)
         else None,
         repository_full_name=repository_full_name,
