@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     # githubfeatures' cache invalidation, as when both lived in one app.
     "repositories",
     "githubfeatures",
+    "installations",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- GitHub API client --------------------------------------------------------
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")
+# GitHub App (issue 14): setting GITHUB_APP_ID turns App mode on. The key is PEM text (literal \n
+# accepted) or a file; it is never logged or shown.
+GITHUB_APP_ID = env.str("GITHUB_APP_ID", default="")
+GITHUB_APP_PRIVATE_KEY = env.str("GITHUB_APP_PRIVATE_KEY", default="")
+GITHUB_APP_PRIVATE_KEY_FILE = env.str("GITHUB_APP_PRIVATE_KEY_FILE", default="")
 GITHUB_USER_AGENT = env.str("GITHUB_USER_AGENT", default="ghsvc-github-client/1.0")
 # (connect, read) seconds; GitHub itself gives up on a request after 10 s.
 GITHUB_CONNECT_TIMEOUT = env.float("GITHUB_CONNECT_TIMEOUT", default=3.05)

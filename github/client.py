@@ -283,16 +283,13 @@ class GitHubClient:
     def _send(self, method, template, url, resource, wait, *, headers=None, **kwargs):
         """Send, waiting out rate limits within the bound; the final response (any status)."""
         key = self.credentials.key
-        authorization = self.credentials.authorization()
-        if authorization:
-            headers = {"Authorization": authorization, **(headers or {})}
         just_waited = False
         for attempt in range(self.rate_limit_max_retries + 1):
             # Right after sleeping through a limit ourselves, the recorded state
             # still describes the limit we just waited out.
             if resource is not None and not just_waited:
                 self.throttle.respect_known_limits(key, resource, wait)
-            response = self.transport.send(method, template, url, headers=headers, **kwargs)
+            response = self._send_authorized(method, template, url, headers, **kwargs)
             body = response_body(response) if response.status_code in (403, 429) else None
             decision = self.throttle.decide(key, response.status_code, response_headers(response), body)
             if decision is None:
@@ -316,6 +313,24 @@ class GitHubClient:
             self.throttle.wait(decision.kind, decision.delay)
             just_waited = True
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_authorized(self, method, template, url, headers, **kwargs):
+        """Send with the credential's current Authorization; once more if the credential can mend a 401.
+
+        An App JWT refused for its ``iat``/``exp`` (this host's clock is off)
+        is re-issued on GitHub's clock and sent again, once.
+        """
+        for first in (True, False):
+            authorization = self.credentials.authorization()
+            sent_headers = {"Authorization": authorization, **(headers or {})} if authorization else headers
+            response = self.transport.send(method, template, url, headers=sent_headers, **kwargs)
+            correct_clock = getattr(self.credentials, "correct_clock", None)
+            if not (first and response.status_code == 401 and correct_clock is not None):
+                return response
+            if not correct_clock(401, response_headers(response), response_body(response)):
+                return response
+            logger.warning("GitHub refused the App JWT's time claims; retrying on GitHub's clock")
+        return response
 
     def _observe(self, template, response):
         """Every response's x-ratelimit-* headers go to the rate-limit store."""

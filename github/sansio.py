@@ -201,6 +201,32 @@ def parse_body(content, content_type):
     return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
 
 
+# What GitHub accepts of an App JWT: issued at most 60 s "late" by our clock, valid under 10 minutes.
+APP_JWT_BACKDATE = 60
+APP_JWT_LIFETIME = 540
+JWT_CLOCK_CLAIMS = ("'issued at' claim", "'expiration time' claim")
+
+
+def app_jwt_claims(app_id, now):
+    """The claims of an App JWT issued at ``now`` (GitHub's clock): iat 60 s back, exp 9 minutes after iat."""
+    issued_at = int(now) - APP_JWT_BACKDATE
+    return {"iat": issued_at, "exp": issued_at + APP_JWT_LIFETIME, "iss": str(app_id)}
+
+
+def is_jwt_clock_refusal(status, body):
+    """GitHub refused a JWT because of its ``iat`` or ``exp`` (the clocks disagree), not its signature."""
+    message = body.get("message", "") if isinstance(body, dict) else str(body or "")
+    return status == 401 and any(claim in message.lower() for claim in JWT_CLOCK_CLAIMS)
+
+
+def server_time(headers):
+    """GitHub's clock from a response's ``Date`` header, as epoch seconds; None when absent or unreadable."""
+    try:
+        return email.utils.parsedate_to_datetime(headers.get("date", "")).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def error_message(body, status):
     """GitHub's ``message``, or a sentence naming the status."""
     message = body.get("message", "") if isinstance(body, dict) else ""
