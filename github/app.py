@@ -75,6 +75,10 @@ class AppCredentials:
                 self._renew_at = claims["exp"] - JWT_RENEW_MARGIN
             return f"Bearer {self._token}"
 
+    def mend_401(self, headers, body):
+        """The client's hook after a 401: retry (True) when the clock was the cause."""
+        return self.correct_clock(401, headers, body)
+
     def correct_clock(self, status, headers, body):
         """After GitHub refused the JWT's ``iat``/``exp``: adopt GitHub's clock; True when a retry is worth it."""
         if not is_jwt_clock_refusal(status, body):

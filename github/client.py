@@ -39,6 +39,9 @@ from .transport import Transport, response_body, response_headers
 
 logger = logging.getLogger(__name__)
 
+# Retries of a 401 a credential says it mended (App JWT clock, installation token replication lag).
+MAX_401_RETRIES = 3
+
 
 class GitHubClient:
     def __init__(
@@ -315,21 +318,23 @@ class GitHubClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_authorized(self, method, template, url, headers, **kwargs):
-        """Send with the credential's current Authorization; once more if the credential can mend a 401.
+        """Send with the credential's current Authorization; again while the credential can mend a 401.
 
-        An App JWT refused for its ``iat``/``exp`` (this host's clock is off)
-        is re-issued on GitHub's clock and sent again, once.
+        An App JWT refused for its ``iat``/``exp`` (this host's clock is off) is
+        re-issued on GitHub's clock; a just-created installation token refused
+        by GitHub's replication lag is retried with backoff. A credential
+        without ``mend_401`` (a personal token) gets its 401 as it is.
         """
-        for first in (True, False):
+        mend_401 = getattr(self.credentials, "mend_401", None)
+        for attempt in range(MAX_401_RETRIES + 1):
             authorization = self.credentials.authorization()
             sent_headers = {"Authorization": authorization, **(headers or {})} if authorization else headers
             response = self.transport.send(method, template, url, headers=sent_headers, **kwargs)
-            correct_clock = getattr(self.credentials, "correct_clock", None)
-            if not (first and response.status_code == 401 and correct_clock is not None):
+            if response.status_code != 401 or mend_401 is None or attempt == MAX_401_RETRIES:
                 return response
-            if not correct_clock(401, response_headers(response), response_body(response)):
+            if not mend_401(response_headers(response), response_body(response)):
                 return response
-            logger.warning("GitHub refused the App JWT's time claims; retrying on GitHub's clock")
+            logger.warning("GitHub refused the %s credential (401); retrying", self.credentials.kind)
         return response
 
     def _observe(self, template, response):
