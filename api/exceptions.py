@@ -15,7 +15,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from github.errors import GitHubError, GitHubTimeout, GitHubUnavailable, RateLimited
+from github.app import AppKeyError
+from github.errors import GitHubError, GitHubTimeout, GitHubUnavailable, InstallationUnavailable, RateLimited
 
 
 class ApplicationError(Exception):
@@ -65,6 +66,8 @@ def github_error_response(exc):
     elif isinstance(exc, GitHubUnavailable):
         status = 502
         body["detail"] = "GitHub is unreachable or failing; try again later."
+    elif isinstance(exc, InstallationUnavailable):
+        status = exc.status  # 404 not installed, 403 suspended: nothing was asked of GitHub
     elif exc.status == 401:
         # Our credentials, not the caller's: a gateway problem for the operator to fix.
         status = 502
@@ -85,6 +88,9 @@ def github_error_response(exc):
 def exception_handler(exc, context):
     if isinstance(exc, GitHubError):
         return github_error_response(exc)
+    if isinstance(exc, AppKeyError):
+        # The operator's configuration, not the caller's request; the message names the cause, never the key.
+        return Response({"detail": f"The service's GitHub App is misconfigured: {exc}."}, status=502)
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.detail}, status=exc.status_code)
     response = drf_exception_handler(exc, context)

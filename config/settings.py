@@ -353,6 +353,8 @@ GITHUB_CACHE_RETRY_SECONDS = env.float("GITHUB_CACHE_RETRY_SECONDS", default=30.
 # Where the client keeps rate-limit state: shared by every process, with history rows (not an
 # environment variable: the wiring of the github package to this service's ratelimits app).
 GITHUB_RATE_LIMIT_STORE = "ratelimits.store.RateLimitStore"
+# Who the client is per call: the App's installation of the repository in App mode, else GITHUB_TOKEN.
+GITHUB_CREDENTIALS = "installations.credentials.service_credentials"
 GITHUB_RATE_LIMIT_HISTORY_INTERVAL = env.int("GITHUB_RATE_LIMIT_HISTORY_INTERVAL", default=300)
 # /rate-limits/status refreshes from GET /rate_limit when the latest state is older.
 GITHUB_RATE_LIMIT_STATUS_MAX_AGE = env.int("GITHUB_RATE_LIMIT_STATUS_MAX_AGE", default=60)

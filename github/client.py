@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from contextlib import nullcontext
+from functools import partial
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from . import cache, metrics
-from .credentials import TokenCredentials
+from .credentials import TokenCredentials, credential_for
 from .errors import GitHubError, GitHubUnavailable, RateLimited
 from .ratelimit_store import MemoryRateLimitStore
 from .resources import ttl_for
@@ -85,7 +86,6 @@ class GitHubClient:
             retry_jitter=retry_jitter,
             retry_max_total_wait=retry_max_total_wait,
             sleep=sleep,
-            on_response=self._observe,
         )
         self.throttle = Throttle(
             rate_limits=self.rate_limits,
@@ -100,8 +100,10 @@ class GitHubClient:
     @classmethod
     def from_settings(cls, **overrides):
         store = getattr(settings, "GITHUB_RATE_LIMIT_STORE", "")
+        # The service's choice of credential per call (App installations, else GITHUB_TOKEN).
+        provider = getattr(settings, "GITHUB_CREDENTIALS", "")
         options = {
-            "credentials": TokenCredentials(settings.GITHUB_TOKEN),
+            "credentials": import_string(provider)() if provider else TokenCredentials(settings.GITHUB_TOKEN),
             "rate_limits": import_string(store)() if store else MemoryRateLimitStore(),
             "base_url": settings.GITHUB_API_URL,
             "user_agent": settings.GITHUB_USER_AGENT,
@@ -147,10 +149,12 @@ class GitHubClient:
         method = method.upper()
         target = self._url(template, url, path)
         resource = rate_limit_resource(template)
-        key = self.credentials.key
-        mutation = self.throttle.mutation_slot(key) if method in MUTATING_METHODS else nullcontext()
+        credential = credential_for(self.credentials, template, path)
+        mutation = self.throttle.mutation_slot(credential.key) if method in MUTATING_METHODS else nullcontext()
         with mutation:
-            response = self._send(method, template, target, resource, wait, params=params, json=json, headers=headers)
+            response = self._send(
+                credential, method, template, target, resource, wait, params=params, json=json, headers=headers
+            )
         body = response_body(response)
         if response.status_code >= 400:
             metrics.GITHUB_API_ERRORS.labels(endpoint=template, kind=str(response.status_code)).inc()
@@ -283,16 +287,16 @@ class GitHubClient:
             return url
         return self.base_url + template.format(**{name: quote(str(value), safe="") for name, value in path.items()})
 
-    def _send(self, method, template, url, resource, wait, *, headers=None, **kwargs):
+    def _send(self, credential, method, template, url, resource, wait, *, headers=None, **kwargs):
         """Send, waiting out rate limits within the bound; the final response (any status)."""
-        key = self.credentials.key
+        key = credential.key
         just_waited = False
         for attempt in range(self.rate_limit_max_retries + 1):
             # Right after sleeping through a limit ourselves, the recorded state
             # still describes the limit we just waited out.
             if resource is not None and not just_waited:
                 self.throttle.respect_known_limits(key, resource, wait)
-            response = self._send_authorized(method, template, url, headers, **kwargs)
+            response = self._send_authorized(credential, method, template, url, headers, **kwargs)
             body = response_body(response) if response.status_code in (403, 429) else None
             decision = self.throttle.decide(key, response.status_code, response_headers(response), body)
             if decision is None:
@@ -317,7 +321,7 @@ class GitHubClient:
             just_waited = True
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send_authorized(self, method, template, url, headers, **kwargs):
+    def _send_authorized(self, credential, method, template, url, headers, **kwargs):
         """Send with the credential's current Authorization; again while the credential can mend a 401.
 
         An App JWT refused for its ``iat``/``exp`` (this host's clock is off) is
@@ -325,24 +329,25 @@ class GitHubClient:
         by GitHub's replication lag is retried with backoff. A credential
         without ``mend_401`` (a personal token) gets its 401 as it is.
         """
-        mend_401 = getattr(self.credentials, "mend_401", None)
+        mend_401 = getattr(credential, "mend_401", None)
+        observe = partial(self._observe, credential)
         for attempt in range(MAX_401_RETRIES + 1):
-            authorization = self.credentials.authorization()
+            authorization = credential.authorization()
             sent_headers = {"Authorization": authorization, **(headers or {})} if authorization else headers
-            response = self.transport.send(method, template, url, headers=sent_headers, **kwargs)
+            response = self.transport.send(method, template, url, headers=sent_headers, observe=observe, **kwargs)
             if response.status_code != 401 or mend_401 is None or attempt == MAX_401_RETRIES:
                 return response
             if not mend_401(response_headers(response), response_body(response)):
                 return response
-            logger.warning("GitHub refused the %s credential (401); retrying", self.credentials.kind)
+            logger.warning("GitHub refused the %s credential (401); retrying", credential.kind)
         return response
 
-    def _observe(self, template, response):
-        """Every response's x-ratelimit-* headers go to the rate-limit store."""
+    def _observe(self, credential, template, response):
+        """Every response's x-ratelimit-* headers go to the rate-limit store, under the credential that spent them."""
         state = rate_limit_state(response_headers(response), self.clock())
         if state is not None:
             # GET /rate_limit is history itself (track_now); its headers only update the latest state.
-            self.rate_limits.record(self.credentials.key, state, history=rate_limit_resource(template) is not None)
+            self.rate_limits.record(credential.key, state, history=rate_limit_resource(template) is not None)
 
 
 # --- The shared instance ---------------------------------------------------------

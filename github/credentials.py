@@ -29,3 +29,10 @@ class TokenCredentials:
     def __repr__(self):
         # Never the token.
         return f"<TokenCredentials {self.key[:8] or 'anonymous'}>"
+
+
+def credential_for(credentials, template, path):
+    """The credential of one call: a provider's choice (``for_request``, e.g. the installation of
+    ``owner/repo`` in App mode), or the credential itself."""
+    choose = getattr(credentials, "for_request", None)
+    return choose(template, path) if choose is not None else credentials

@@ -42,3 +42,7 @@ class GitHubUnavailable(GitHubError):
 
 class GitHubTimeout(GitHubUnavailable):
     """GitHub did not answer within the timeouts, after the retries."""
+
+
+class InstallationUnavailable(GitHubError):
+    """No usable installation of the App covers the repository (not installed: 404; suspended: 403). Nothing sent."""

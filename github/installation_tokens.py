@@ -56,6 +56,10 @@ def unseal(value):
         return None
 
 
+def token_cache_key(installation_id):
+    return f"gh:installation-token:{int(installation_id)}"
+
+
 def fetch_installation_token(app_client, installation_id):
     """POST /app/installations/{id}/access_tokens with the App's JWT: (token, expires_at as epoch seconds)."""
     body = app_client.post("/app/installations/{installation_id}/access_tokens", installation_id=installation_id).body
@@ -107,7 +111,7 @@ class InstallationCredentials:
     # --- The shared token ------------------------------------------------------
 
     def _cache_key(self):
-        return f"gh:installation-token:{self.installation_id}"
+        return token_cache_key(self.installation_id)
 
     def _read(self):
         held = unseal(cache.get(self._cache_key()))

@@ -52,7 +52,6 @@ class Transport:
         retry_jitter,
         retry_max_total_wait,
         sleep,
-        on_response,
     ):
         self.timeout = (connect_timeout, read_timeout)
         self.retry_attempts = max(1, retry_attempts)
@@ -61,8 +60,6 @@ class Transport:
         self.retry_jitter = retry_jitter
         self.retry_max_total_wait = retry_max_total_wait
         self.sleep = sleep
-        # Called with (template, response) for every response GitHub sends, retried ones too.
-        self.on_response = on_response
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("https://", adapter)
@@ -74,8 +71,11 @@ class Transport:
     def close(self):
         self.session.close()
 
-    def send(self, method, template, url, **kwargs):
-        """The response after transient failures were retried (any status but a final 5xx)."""
+    def send(self, method, template, url, *, observe, **kwargs):
+        """The response after transient failures were retried (any status but a final 5xx).
+
+        ``observe(template, response)`` sees every response GitHub sends, retried ones too.
+        """
         retrying = Retrying(
             stop=stop_after_attempt(self.retry_attempts) | stop_after_delay(self.retry_max_total_wait),
             wait=wait_exponential_jitter(
@@ -87,7 +87,7 @@ class Transport:
             reraise=True,
         )
         try:
-            return retrying(self._send_once, method, template, url, **kwargs)
+            return retrying(self._send_once, method, template, url, observe, **kwargs)
         except _ServerError as exc:
             response = exc.response
             metrics.GITHUB_API_ERRORS.labels(endpoint=template, kind="server_error").inc()
@@ -108,7 +108,7 @@ class Transport:
             # The exception text can hold the URL; the class name is enough.
             raise GitHubUnavailable(f"GitHub could not be reached ({exc.__class__.__name__})") from None
 
-    def _send_once(self, method, template, url, *, params=None, json=None, headers=None):
+    def _send_once(self, method, template, url, observe, *, params=None, json=None, headers=None):
         started = time.perf_counter()
         status = "error"
         try:
@@ -131,7 +131,7 @@ class Transport:
             )
             metrics.GITHUB_API_REQUESTS.labels(method=method, endpoint=template, status=status).inc()
         logger.debug("GitHub %s %s -> %s", method, template, status)
-        self.on_response(template, response)
+        observe(template, response)
         if response.status_code in RETRY_STATUSES:
             raise _ServerError(response)
         return response

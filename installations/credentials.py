@@ -1,10 +1,20 @@
-"""The App's credentials from settings: GITHUB_APP_ID and its private key (text or file)."""
+"""The service's GitHub credentials: the App's (GITHUB_APP_ID and its key) with one installation per repository,
+else GITHUB_TOKEN."""
 
+import threading
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 
+from github import cache
 from github.app import AppCredentials, AppKeyError
+from github.client import GitHubClient
+from github.credentials import TokenCredentials
+from github.errors import GitHubError, InstallationUnavailable
+from github.installation_tokens import InstallationCredentials, fetch_installation_token
+
+from . import selectors, services
 
 
 def app_configured():
@@ -29,3 +39,98 @@ def app_credentials():
     if not app_configured():
         raise AppKeyError("GITHUB_APP_ID is not set: the service runs with GITHUB_TOKEN only")
     return AppCredentials(settings.GITHUB_APP_ID, app_private_key_text())
+
+
+class AppRouter:
+    """App mode: a call about owner/repo goes as the installation that covers it, ``/app`` calls as the App.
+
+    Which installation covers a repository is known from installation events,
+    else asked of GitHub once (``GET /repos/{owner}/{repo}/installation``, as
+    the App) and remembered; "not installed" is remembered for
+    ``NOT_INSTALLED_SECONDS``. Without an installation the call goes with
+    ``GITHUB_TOKEN`` when one is set, else it is refused with a clear 404.
+    """
+
+    kind = "app"
+
+    def __init__(self, app, fallback=None):
+        self.app = app
+        self.key = app.key
+        self.fallback = fallback
+        self._installations = {}
+        self._lock = threading.Lock()
+        self._app_client = None
+
+    def __repr__(self):
+        return f"<AppRouter app {self.app.app_id}>"
+
+    def for_request(self, template, path):
+        if template.startswith("/app") or template == INSTALLATION_OF_REPOSITORY:
+            return self.app
+        owner, repo = path.get("owner"), path.get("repo")
+        if not owner or not repo:
+            return self.fallback or self.app
+        covering = self._covering(str(owner), str(repo))
+        if covering is None:
+            if self.fallback is not None:
+                return self.fallback
+            raise InstallationUnavailable(f"The GitHub App is not installed on {owner}/{repo}.", status=404)
+        installation_id, suspended = covering
+        if suspended:
+            raise InstallationUnavailable(f"The GitHub App's installation on {owner} is suspended.", status=403)
+        return self.installation(installation_id)
+
+    def installation(self, installation_id):
+        """This process's credentials object of one installation (the token itself is shared)."""
+        with self._lock:
+            credentials = self._installations.get(installation_id)
+            if credentials is None:
+                fetch = partial(fetch_installation_token, self.app_client(), installation_id)
+                credentials = self._installations[installation_id] = InstallationCredentials(
+                    installation_id, fetch_token=fetch
+                )
+            return credentials
+
+    def app_client(self):
+        if self._app_client is None:
+            self._app_client = GitHubClient.from_settings(credentials=self.app)
+        return self._app_client
+
+    def _covering(self, owner, repo):
+        """(installation id, suspended) of the installation covering owner/repo, or None."""
+        name = f"{owner}/{repo}".lower()
+        known = selectors.covering.get()
+        if name in known:
+            return known[name]
+        installation = selectors.installation_covering(owner, repo)
+        if installation is None and cache.get(_not_installed_key(name)) is None:
+            installation = self._ask_github(owner, repo, name)
+        answer = None if installation is None else (installation.id, installation.suspended_at is not None)
+        known[name] = answer
+        return answer
+
+    def _ask_github(self, owner, repo, name):
+        try:
+            body = self.app_client().get(INSTALLATION_OF_REPOSITORY, owner=owner, repo=repo).body
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+            cache.set(_not_installed_key(name), {"at": 1}, NOT_INSTALLED_SECONDS)
+            return None
+        return services.remember_installation(body, owner, repo)
+
+
+INSTALLATION_OF_REPOSITORY = "/repos/{owner}/{repo}/installation"
+NOT_INSTALLED_SECONDS = 60
+
+
+def _not_installed_key(name):
+    return f"gh:app-not-installed:{name}"
+
+
+def service_credentials():
+    """The service's credentials (``GITHUB_CREDENTIALS``): the App's router with GITHUB_APP_ID, else the token."""
+    token = TokenCredentials(settings.GITHUB_TOKEN)
+    if not app_configured():
+        return token
+    return AppRouter(app_credentials(), fallback=token if settings.GITHUB_TOKEN else None)

@@ -1,0 +1,44 @@
+"""Reads of installation state: which installation covers a repository.
+
+Every process keeps what it looked up (``covering``) until any installation
+changes anywhere: the ``installations`` generation (coherence) is bumped on
+commit, so a deleted, suspended or reinstalled installation is out of use in
+every process at once.
+"""
+
+from django.db.models import Q
+
+from coherence import generations
+from coherence.process_cache import ProcessCache
+from github import cache
+from github.installation_tokens import token_cache_key
+
+from .models import Installation
+
+GENERATION = "installations"
+# owner/repo (lower-case) -> installation id or None, for the current generation.
+covering = ProcessCache(GENERATION, dict)
+
+
+def installation_covering(owner, repo):
+    """The live Installation that covers owner/repo (suspended ones too), or None."""
+    full_name = f"{owner}/{repo}".lower()
+    return (
+        Installation.objects.filter(deleted=False)
+        .filter(
+            Q(repository_selection=Installation.RepositorySelection.ALL, account_login__iexact=owner)
+            | Q(repositories__full_name=full_name)
+        )
+        .order_by("-github_updated_at", "-id")
+        .first()
+    )
+
+
+def installation_list():
+    return Installation.objects.filter(deleted=False).prefetch_related("repositories").order_by("account_login", "id")
+
+
+def installation_changed(installation_id):
+    """After a commit that changed an installation: drop its token and every process's lookups."""
+    cache.delete(token_cache_key(installation_id))
+    generations.bump(GENERATION)
