@@ -13,6 +13,14 @@ change upstream data, and read back every request with what it cost.
     fake.add_repo("octo", "hello")
     ... point the client at fake.url ...
     fake.stop()
+
+It can also play GitHub for a GitHub App (see apps.py): ``register_app`` with
+the App's public key, ``add_installation`` for an account, then the App's JWT
+gets the App endpoints (``/app``, ``/app/installations``, installation
+tokens, the App's hook deliveries) and each installation token
+(``ghs_...``) reads what its installation covers, with its own rate limit,
+until it expires. ``clock_skew`` moves the simulator's clock (the JWT checks,
+token expiry, rate-limit resets and the ``Date`` header) away from the host's.
 """
 
 import base64
@@ -29,13 +37,18 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from . import bodies
+from . import apps, bodies
 
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
     "If you reach out to GitHub Support for help, please include the request ID {request_id}."
 )
 DOCS = "https://docs.github.com/rest"
+BAD_CREDENTIALS = {"message": "Bad credentials", "documentation_url": DOCS}
+NOT_ACCESSIBLE = "Resource not accessible by integration"
+# Paths only an App's JWT may call.
+APP_PATH = re.compile(r"/app(/.*)?|/repos/[^/]+/[^/]+/installation|/(orgs|users)/[^/]+/installation")
+APP_DOCS = f"{DOCS}/apps/apps"
 HEX_COLOR = re.compile(r"[0-9a-fA-F]{6}")
 REPO_FIELDS = (
     "name",
@@ -75,6 +88,18 @@ class RecordedRequest:
     resource: str = ""
     fault: str = ""
     client_port: int = 0  # the client's side of the TCP connection: same port, same pooled connection
+    credential: str = ""  # "token", "app" (a JWT, taken or not), "installation" (a ghs_ token); "" if none
+    app_id: int | None = None  # the App a JWT was taken for
+    installation_id: int | None = None  # the installation a ghs_ token belongs to
+
+
+@dataclass
+class Credential:
+    kind: str  # "anonymous", "token", "app", "installation"
+    budget_key: str
+    app: object = None
+    installation: object = None
+    access: object = None  # the InstallationToken
 
 
 @dataclass
@@ -136,13 +161,23 @@ class FakeGitHub:
         self.host = host
         self.port = port
         self.templates = bodies.load_templates(samples_dir or bodies.SAMPLES_DIR)
+        self.app_templates = apps.load_templates(samples_dir or bodies.SAMPLES_DIR)
         self.repos = {}
         self.requests = []
         self.faults = []
         self.budgets = {}
         self.redelivery_status_code = 200
+        self.clock_skew = 0.0  # seconds the simulator's clock is ahead of (negative: behind) the host's
+        self.installation_token_ttl = 3600
+        self.apps = {}  # App id -> App
+        self.installations = {}  # installation id -> Installation
+        self.installation_tokens = {}  # ghs_ token -> InstallationToken
+        self.tokens_created = {}  # installation id -> access tokens created
+        self._token_lag = 0
+        self._accounts = {}  # login, lowercased -> account id
         self.lock = threading.RLock()
-        self._ids = {}
+        # Installation and account ids far from repository ids: mixing them up shows.
+        self._ids = {"installation": 41_000_000, "account": 9_000_000}
         self._connections = set()
         self._server = None
         self._thread = None
@@ -183,6 +218,10 @@ class FakeGitHub:
     @property
     def url(self):
         return f"http://{self.host}:{self.port}"
+
+    def now(self):
+        """The simulator's clock: the host's plus ``clock_skew``."""
+        return time.time() + self.clock_skew
 
     # --- Seeding and changing state ------------------------------------------------
 
@@ -336,40 +375,216 @@ class FakeGitHub:
         """A delivery GitHub made for a hook (failed when status_code is not 2xx); returns it."""
         with self.lock:
             repo = self.repo(owner, name)
-            delivery = {
-                "id": self.next_id("delivery"),
-                "guid": guid or str(uuid.uuid4()),
-                "delivered_at": iso(delivered_at or time.time()),
-                "redelivery": redelivery,
-                "duration": 0.27,
-                "status": "OK" if 200 <= status_code < 300 else f"Invalid HTTP Response: {status_code}",
-                "status_code": status_code,
-                "event": event,
-                "action": action,
-                "installation_id": None,
-                "repository_id": repo.id,
-                "throttled_at": None,
-            }
+            delivery = self._delivery_record(guid, status_code, event, action, redelivery, delivered_at)
+            delivery["repository_id"] = repo.id
             repo.deliveries.setdefault(int(hook_id), []).append(delivery)
+            return delivery
+
+    def _delivery_record(self, guid, status_code, event, action, redelivery, delivered_at):
+        return {
+            "id": self.next_id("delivery"),
+            "guid": guid or str(uuid.uuid4()),
+            "delivered_at": iso(delivered_at or time.time()),
+            "redelivery": redelivery,
+            "duration": 0.27,
+            "status": "OK" if 200 <= status_code < 300 else f"Invalid HTTP Response: {status_code}",
+            "status_code": status_code,
+            "event": event,
+            "action": action,
+            "installation_id": None,
+            "repository_id": None,
+            "throttled_at": None,
+        }
+
+    # --- GitHub Apps ------------------------------------------------------------------------
+
+    def register_app(
+        self,
+        *,
+        app_id,
+        public_key_pem,
+        slug="fake-app",
+        name=None,
+        client_id=None,
+        owner="octo-org",
+        owner_type="Organization",
+        permissions=None,
+        events=None,
+    ):
+        """An App GitHub knows, with the public half of its key; its JWTs are checked against it."""
+        with self.lock:
+            source, template = self.app_templates["app"]
+            app = apps.App(
+                id=int(app_id),
+                slug=slug,
+                name=name or slug,
+                client_id=client_id or apps.new_client_id(),
+                public_key_pem=public_key_pem,
+                owner={"login": owner, "type": owner_type},
+                permissions=dict(permissions or apps.DEFAULT_PERMISSIONS),
+                events=list(apps.DEFAULT_EVENTS if events is None else events),
+                info={},
+            )
+            app.info = apps.app_body(
+                template,
+                source,
+                app_id=app.id,
+                slug=slug,
+                name=app.name,
+                client_id=app.client_id,
+                owner=owner,
+                owner_type=owner_type,
+                permissions=app.permissions,
+                events=app.events,
+            )
+            app.owner = app.info["owner"]
+            self.apps[app.id] = app
+            return app
+
+    def _app(self, app_id=None):
+        if app_id is not None:
+            return self.apps[int(app_id)]
+        if len(self.apps) != 1:
+            raise ValueError(f"{len(self.apps)} Apps registered: name one with app_id")
+        return next(iter(self.apps.values()))
+
+    def add_installation(
+        self,
+        account,
+        *,
+        account_type="Organization",
+        repositories="all",
+        permissions=None,
+        events=None,
+        app_id=None,
+    ):
+        """The App installed on an account, for all its repositories or the (owner, name) pairs given; its id."""
+        with self.lock:
+            app = self._app(app_id)
+            if account.lower() not in self._accounts:
+                self._accounts[account.lower()] = self.next_id("account")
+            account_id = self._accounts[account.lower()]
+            source, template = self.app_templates["installation"]
+            account_body = bodies.restamp(template.get("account") or {}, source, account)
+            account_body.update(login=account, id=account_id, type=account_type)
+            now = iso(self.now())
+            selected = repositories != "all"
+            installation = apps.Installation(
+                id=self.next_id("installation"),
+                app_id=app.id,
+                account=account_body,
+                repository_selection="selected" if selected else "all",
+                repositories={(o.lower(), n.lower()) for o, n in repositories} if selected else set(),
+                permissions=dict(app.permissions if permissions is None else permissions),
+                events=list(app.events if events is None else events),
+                created_at=now,
+                updated_at=now,
+            )
+            self.installations[installation.id] = installation
+            return installation.id
+
+    def installation(self, installation_id):
+        with self.lock:
+            return self.installations.get(int(installation_id))
+
+    def suspend_installation(self, installation_id):
+        """Suspended by the account: no new tokens, and its tokens are refused (403) until unsuspended."""
+        with self.lock:
+            installation = self.installations[int(installation_id)]
+            installation.suspended_at = iso(self.now())
+            installation.suspended_by = {"login": installation.login, "id": installation.account["id"], "type": "User"}
+
+    def unsuspend_installation(self, installation_id):
+        with self.lock:
+            installation = self.installations[int(installation_id)]
+            installation.suspended_at = installation.suspended_by = None
+
+    def delete_installation(self, installation_id):
+        """Uninstalled: the id is gone (404) and its tokens are bad credentials."""
+        with self.lock:
+            return self.installations.pop(int(installation_id))
+
+    def reinstall(self, account, *, app_id=None):
+        """Uninstalled and installed again on ``account`` with the same settings: the new installation id."""
+        with self.lock:
+            app = self._app(app_id)
+            old = next(
+                (i for i in self.installations.values() if i.app_id == app.id and i.login.lower() == account.lower()),
+                None,
+            )
+            if old is None:
+                raise KeyError(f"no installation of App {app.id} on {account}")
+            self.delete_installation(old.id)
+            return self.add_installation(
+                old.login,
+                account_type=old.account.get("type", "Organization"),
+                repositories=sorted(old.repositories) if old.repository_selection == "selected" else "all",
+                permissions=old.permissions,
+                events=old.events,
+                app_id=app.id,
+            )
+
+    def token_requests(self, installation_id):
+        """How many installation tokens were created for the installation."""
+        with self.lock:
+            return self.tokens_created.get(int(installation_id), 0)
+
+    def token_lag_next(self, count=1):
+        """The next installation token created is refused (401 Bad credentials) for its first ``count`` requests.
+
+        GitHub does this now and then right after creating a token, until the
+        token has reached every replica.
+        """
+        with self.lock:
+            self._token_lag = count
+
+    def seed_app_delivery(
+        self,
+        *,
+        app_id=None,
+        guid=None,
+        status_code=200,
+        event="installation",
+        action="created",
+        installation_id=None,
+        repository_id=None,
+        redelivery=False,
+        delivered_at=None,
+    ):
+        """A delivery GitHub made to the App's webhook (failed when status_code is not 2xx); returns it."""
+        with self.lock:
+            app = self._app(app_id)
+            delivery = self._delivery_record(guid, status_code, event, action, redelivery, delivered_at)
+            delivery.update(installation_id=installation_id, repository_id=repository_id)
+            app.deliveries.append(delivery)
             return delivery
 
     # --- Rate limits and faults -----------------------------------------------------------
 
-    def set_rate_limit(self, *, remaining=None, limit=None, reset_in=None, resource="core", token=None):
-        """Change a token's budget now (default: the configured token)."""
+    def set_rate_limit(
+        self, *, remaining=None, limit=None, reset_in=None, resource="core", token=None, installation=None, app=None
+    ):
+        """Change a budget now: a token's (default: the configured token), an installation's or an App's (JWT)."""
         with self.lock:
-            budget = self._budget(token if token is not None else self.token or "", resource)
+            if installation is not None:
+                key = f"installation:{int(installation)}"
+            elif app is not None:
+                key = f"app:{int(app)}"
+            else:
+                key = token if token is not None else self.token or ""
+            budget = self._budget(key, resource)
             if limit is not None:
                 budget.limit = limit
             if remaining is not None:
                 budget.remaining = remaining
                 budget.used = budget.limit - remaining
             if reset_in is not None:
-                budget.reset = int(time.time() + reset_in)
+                budget.reset = int(self.now() + reset_in)
             return budget
 
     def _budget(self, token_key, resource):
-        now = time.time()
+        """The budget of one credential (a token, ``installation:<id>``, ``app:<id>``) for one resource."""
+        now = self.now()
         budget = self.budgets.get((token_key, resource))
         if budget is None or now >= budget.reset:
             limit = (30 if resource == "search" else self.rate_limit) if token_key else 60
@@ -424,6 +639,16 @@ class FakeGitHub:
         with self.lock:
             return [r for r in self.requests if r.path == path and (method is None or r.method == method.upper())]
 
+    def jwt_requests(self, path=None):
+        """Requests that came with an App JWT (taken or refused), optionally to one path."""
+        with self.lock:
+            return [r for r in self.requests if r.credential == "app" and (path is None or r.path == path)]
+
+    def installation_requests(self, installation_id):
+        """Requests that came with a token of the installation."""
+        with self.lock:
+            return [r for r in self.requests if r.installation_id == int(installation_id)]
+
     # --- Request handling -------------------------------------------------------------------
 
     def handle(self, method, raw_path, headers, raw_body, client_port=0):
@@ -455,16 +680,17 @@ class FakeGitHub:
             if fault.kind == "slow":
                 time.sleep(fault.delay)
 
-        if auth and (scheme.lower() not in ("bearer", "token") or (self.token is not None and token != self.token)):
-            return self._finish(
-                record, 401, {"message": "Bad credentials", "documentation_url": DOCS}, response_headers
-            )
-        token_key = token if auth else f"anonymous:{headers.get('X-Forwarded-For', '127.0.0.1')}"
+        credential, refusal = self._authenticate(auth, scheme, token, headers, record)
+        if refusal is None:
+            refusal = self._scope(credential, path)
+        if refusal is not None:
+            status, payload = refusal
+            return self._finish(record, status, payload, response_headers)
 
         resource = "search" if path.startswith("/search/") else "core"
         record.resource = resource
         with self.lock:
-            budget = self._budget(token_key, resource)
+            budget = self._budget(credential.budget_key, resource)
             if fault is not None and fault.kind == "secondary":
                 if fault.retry_after is not None:
                     response_headers["Retry-After"] = str(fault.retry_after)
@@ -486,14 +712,24 @@ class FakeGitHub:
             if path == "/rate_limit" and method == "GET":
                 # Free: GET /rate_limit does not count against the limit.
                 return self._finish(
-                    record, 200, self._rate_limit_body(token_key), response_headers, budget=budget, resource=resource
+                    record,
+                    200,
+                    self._rate_limit_body(credential.budget_key),
+                    response_headers,
+                    budget=budget,
+                    resource=resource,
                 )
             if budget.remaining <= 0:
+                whose = (
+                    f"installation ID {credential.installation.id}"
+                    if credential.kind == "installation"
+                    else "user ID 1"
+                )
                 return self._finish(
                     record,
                     self.primary_status,
                     {
-                        "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for "
+                        "message": f"API rate limit exceeded for {whose}. If you reach out to GitHub Support for "
                         "help, please include the request ID " + request_id + ".",
                         "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
                     },
@@ -501,7 +737,10 @@ class FakeGitHub:
                     budget=budget,
                     resource=resource,
                 )
-            status, payload, extra = self._route(method, path, query, body)
+            if APP_PATH.fullmatch(path):
+                status, payload, extra = self._route_app(method, path, query, body, credential.app)
+            else:
+                status, payload, extra = self._route(method, path, query, body, credential)
             response_headers.update(extra)
             payload_bytes = b"" if payload is None else json.dumps(payload).encode()
             if status == 200 and method == "GET":
@@ -515,6 +754,54 @@ class FakeGitHub:
                 budget.used += 1
                 record.cost = 1
             return self._finish(record, status, payload_bytes, response_headers, budget=budget, resource=resource)
+
+    def _authenticate(self, auth, scheme, token, headers, record):
+        """(Credential, None), or (None, (status, body)) for credentials GitHub refuses."""
+        if not auth:
+            return Credential("anonymous", f"anonymous:{headers.get('X-Forwarded-For', '127.0.0.1')}"), None
+        if scheme.lower() not in ("bearer", "token"):
+            return None, (401, BAD_CREDENTIALS)
+        if token.count(".") == 2:
+            # A JWT: an App authenticating as itself.
+            record.credential = "app"
+            with self.lock:
+                registered = list(self.apps.values())
+            app, message = apps.verify_app_jwt(token, registered, self.now())
+            if app is None:
+                return None, (401, {"message": message, "documentation_url": DOCS})
+            record.app_id = app.id
+            return Credential("app", f"app:{app.id}", app=app), None
+        if token.startswith("ghs_"):
+            record.credential = "installation"
+            with self.lock:
+                access = self.installation_tokens.get(token)
+                installation = self.installations.get(access.installation_id) if access is not None else None
+                if installation is None or access.expires_at <= self.now():
+                    return None, (401, BAD_CREDENTIALS)
+                record.installation_id = installation.id
+                if access.lag > 0:
+                    access.lag -= 1
+                    record.fault = "token_lag"
+                    return None, (401, BAD_CREDENTIALS)
+                if installation.suspended_at is not None:
+                    return None, (403, {"message": "This installation has been suspended", "documentation_url": DOCS})
+            return Credential(
+                "installation", f"installation:{installation.id}", installation=installation, access=access
+            ), None
+        if self.token is not None and token != self.token:
+            return None, (401, BAD_CREDENTIALS)
+        record.credential = "token"
+        return Credential("token", token), None
+
+    @staticmethod
+    def _scope(credential, path):
+        """A JWT opens the App endpoints only, and only a JWT opens them: None, or (401, GitHub's body)."""
+        app_path = APP_PATH.fullmatch(path) is not None
+        if credential.kind == "app" and not app_path:
+            return 401, BAD_CREDENTIALS
+        if credential.kind != "app" and app_path:
+            return 401, {"message": apps.UNDECODABLE, "documentation_url": DOCS}
+        return None
 
     @staticmethod
     def _not_modified(headers, etag, last_modified):
@@ -568,15 +855,24 @@ class FakeGitHub:
 
     # --- Routes ---------------------------------------------------------------------------
 
-    def _route(self, method, path, query, body):
+    def _route(self, method, path, query, body, credential=None):
+        installation = credential is not None and credential.kind == "installation"
         match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
         if not match:
+            if installation and path == "/installation/repositories" and method == "GET":
+                return self._installation_repositories(credential, query)
+            if installation and (path == "/user" or path.startswith("/user/")):
+                return 403, {"message": NOT_ACCESSIBLE, "documentation_url": f"{DOCS}/users/users"}, {}
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
         repo = self.repo(unquote(match.group(1)), unquote(match.group(2)))
         if repo is None:
             return 404, {"message": "Not Found", "documentation_url": f"{DOCS}/repos/repos#get-a-repository"}, {}
         rest = match.group(3) or ""
         segments = [unquote(segment) for segment in rest.split("/")[1:]]
+        if installation:
+            refusal = self._installation_access(credential, repo, method, segments)
+            if refusal is not None:
+                return refusal
         routes = [
             ((), "GET", self._get_repo),
             ((), "PATCH", self._patch_repo),
@@ -608,6 +904,237 @@ class FakeGitHub:
         if path_matched:
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}  # GitHub: no 405
         return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+
+    # --- Installation tokens on repository endpoints ------------------------------------------
+
+    # The permission a repository endpoint needs (any one of them), by its first segment after the repository.
+    PERMISSIONS_BY_SEGMENT = {
+        "pulls": ("pull_requests",),
+        "issues": ("issues",),
+        "labels": ("issues", "pull_requests"),
+        "actions": ("actions",),
+        "hooks": ("repository_hooks",),
+    }
+    PERMISSION_RANK = {"read": 1, "write": 2, "admin": 3}
+
+    def _installation_access(self, credential, repo, method, segments):
+        """None if the installation token may make this request, else GitHub's refusal."""
+        if not credential.access.covers(credential.installation, repo.owner, repo.name):
+            if repo.info.get("private"):
+                # A private repository the token does not cover does not exist for it.
+                return 404, {"message": "Not Found", "documentation_url": f"{DOCS}/repos/repos#get-a-repository"}, {}
+            return 403, {"message": NOT_ACCESSIBLE, "documentation_url": f"{DOCS}/repos/repos#get-a-repository"}, {}
+        level = "read" if method in ("GET", "HEAD") else "write"
+        if not segments:
+            names = ("metadata",) if level == "read" else ("administration",)
+        else:
+            names = self.PERMISSIONS_BY_SEGMENT.get(segments[0], ("metadata",))
+        granted = credential.access.permissions
+        if any(self.PERMISSION_RANK.get(granted.get(name), 0) >= self.PERMISSION_RANK[level] for name in names):
+            return None
+        accepted = "; ".join(f"{name}={level}" for name in names)
+        return 403, {"message": NOT_ACCESSIBLE, "documentation_url": DOCS}, {"X-Accepted-GitHub-Permissions": accepted}
+
+    def _installation_repositories(self, credential, query):
+        covered = [
+            repo.info
+            for repo in self.repos.values()
+            if credential.access.covers(credential.installation, repo.owner, repo.name)
+        ]
+        covered.sort(key=lambda info: info["id"])
+        items, links = self._page(covered, query, "/installation/repositories")
+        selection = "selected" if credential.access.repositories is not None else None
+        body = {
+            "total_count": len(covered),
+            "repository_selection": selection or credential.installation.repository_selection,
+            "repositories": items,
+        }
+        return 200, body, links
+
+    # --- App endpoints (JWT) ----------------------------------------------------------------------
+
+    def _route_app(self, method, path, query, body, app):
+        routes = [
+            (r"/app", "GET", self._get_app),
+            (r"/app/installations", "GET", self._list_installations),
+            (r"/app/installations/(\d+)", "GET", self._get_installation),
+            (r"/app/installations/(\d+)/access_tokens", "POST", self._create_access_token),
+            (r"/app/hook/deliveries", "GET", self._list_app_deliveries),
+            (r"/app/hook/deliveries/(\d+)", "GET", self._get_app_delivery),
+            (r"/app/hook/deliveries/(\d+)/attempts", "POST", self._redeliver_app_delivery),
+            (r"/repos/([^/]+)/([^/]+)/installation", "GET", self._repo_installation),
+            (r"/orgs/([^/]+)/installation", "GET", self._account_installation),
+            (r"/users/([^/]+)/installation", "GET", self._account_installation),
+        ]
+        for pattern, route_method, handler in routes:
+            match = re.fullmatch(pattern, path)
+            if match and route_method == method:
+                return handler(app, query, body, *[unquote(group) for group in match.groups()])
+        return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+
+    def _installations_of(self, app):
+        return sorted((i for i in self.installations.values() if i.app_id == app.id), key=lambda i: i.id)
+
+    def _get_app(self, app, query, body):
+        return 200, {**app.info, "installations_count": len(self._installations_of(app))}, {}
+
+    def _installation_body(self, installation):
+        source, template = self.app_templates["installation"]
+        body = bodies.restamp(template, source, installation.login)
+        app = self.apps.get(installation.app_id)
+        settings = (
+            f"https://github.com/organizations/{installation.login}/settings/installations/{installation.id}"
+            if installation.account.get("type") == "Organization"
+            else f"https://github.com/settings/installations/{installation.id}"
+        )
+        body.update(
+            id=installation.id,
+            account=installation.account,
+            repository_selection=installation.repository_selection,
+            access_tokens_url=f"https://api.github.com/app/installations/{installation.id}/access_tokens",
+            repositories_url="https://api.github.com/installation/repositories",
+            html_url=settings,
+            app_id=installation.app_id,
+            app_slug=app.slug if app is not None else None,
+            target_id=installation.account["id"],
+            target_type=installation.account.get("type", "Organization"),
+            permissions=dict(installation.permissions),
+            events=list(installation.events),
+            created_at=installation.created_at,
+            updated_at=installation.updated_at,
+            suspended_at=installation.suspended_at,
+            suspended_by=installation.suspended_by,
+        )
+        return body
+
+    def _list_installations(self, app, query, body):
+        items, links = self._page(self._installations_of(app), query, "/app/installations")
+        return 200, [self._installation_body(installation) for installation in items], links
+
+    def _app_installation(self, app, installation_id):
+        installation = self.installations.get(int(installation_id))
+        return installation if installation is not None and installation.app_id == app.id else None
+
+    def _get_installation(self, app, query, body, installation_id):
+        installation = self._app_installation(app, installation_id)
+        if installation is None:
+            return (
+                404,
+                {
+                    "message": "Not Found",
+                    "documentation_url": f"{APP_DOCS}#get-an-installation-for-the-authenticated-app",
+                },
+                {},
+            )
+        return 200, self._installation_body(installation), {}
+
+    def _repo_installation(self, app, query, body, owner, name):
+        repo = self.repo(owner, name)
+        for installation in self._installations_of(app):
+            if repo is not None and installation.covers(repo.owner, repo.name):
+                return 200, self._installation_body(installation), {}
+        docs = f"{APP_DOCS}#get-a-repository-installation-for-the-authenticated-app"
+        return 404, {"message": "Not Found", "documentation_url": docs}, {}
+
+    def _account_installation(self, app, query, body, login):
+        for installation in self._installations_of(app):
+            if installation.login.lower() == login.lower():
+                return 200, self._installation_body(installation), {}
+        return 404, {"message": "Not Found", "documentation_url": APP_DOCS}, {}
+
+    def _create_access_token(self, app, query, body, installation_id):
+        docs = f"{APP_DOCS}#create-an-installation-access-token-for-an-app"
+        installation = self._app_installation(app, installation_id)
+        if installation is None:
+            return 404, {"message": "Not Found", "documentation_url": docs}, {}
+        if installation.suspended_at is not None:
+            return 403, {"message": "This installation has been suspended", "documentation_url": docs}, {}
+        body = body if isinstance(body, dict) else {}
+        permissions = dict(installation.permissions)
+        if isinstance(body.get("permissions"), dict):
+            wanted = body["permissions"]
+            rank = self.PERMISSION_RANK
+            if any(
+                rank.get(level, 9) > rank.get(installation.permissions.get(name), 0) for name, level in wanted.items()
+            ):
+                message = "The permissions requested are not granted to this installation."
+                return 422, {"message": message, "documentation_url": docs}, {}
+            permissions = {"metadata": "read", **wanted} if installation.permissions.get("metadata") else dict(wanted)
+        repositories = None
+        names, ids = body.get("repositories"), body.get("repository_ids")
+        if names or ids:
+            chosen = []
+            for repo in self.repos.values():
+                if repo.name in (names or []) or repo.id in (ids or []):
+                    if installation.covers(repo.owner, repo.name):
+                        chosen.append(repo)
+            found = {repo.name for repo in chosen} | {repo.id for repo in chosen}
+            if any(item not in found for item in [*(names or []), *(ids or [])]):
+                message = (
+                    "There is at least one repository that does not exist or is not accessible to the parent "
+                    "installation."
+                )
+                return 422, {"message": message, "documentation_url": docs}, {}
+            repositories = {(repo.owner.lower(), repo.name.lower()) for repo in chosen}
+        token = apps.new_installation_token()
+        expires_at = self.now() + self.installation_token_ttl
+        self.installation_tokens[token] = apps.InstallationToken(
+            installation_id=installation.id,
+            expires_at=expires_at,
+            permissions=permissions,
+            repositories=repositories,
+            lag=self._token_lag,
+        )
+        self._token_lag = 0
+        self.tokens_created[installation.id] = self.tokens_created.get(installation.id, 0) + 1
+        answer = {
+            "token": token,
+            "expires_at": iso(expires_at),
+            "permissions": permissions,
+            "repository_selection": "selected" if repositories is not None else installation.repository_selection,
+        }
+        if repositories is not None or installation.repository_selection == "selected":
+            answer["repositories"] = [
+                repo.info
+                for repo in sorted(self.repos.values(), key=lambda repo: repo.id)
+                if installation.covers(repo.owner, repo.name)
+                and (repositories is None or (repo.owner.lower(), repo.name.lower()) in repositories)
+            ]
+        return 201, answer, {}
+
+    def _list_app_deliveries(self, app, query, body):
+        return self._deliveries_page(app.deliveries, query, "/app/hook/deliveries")
+
+    def _app_delivery(self, app, delivery_id):
+        return next((delivery for delivery in app.deliveries if str(delivery["id"]) == delivery_id), None)
+
+    def _get_app_delivery(self, app, query, body, delivery_id):
+        delivery = self._app_delivery(app, delivery_id)
+        if delivery is None:
+            return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+        return (
+            200,
+            {**delivery, "request": {"headers": {}, "payload": {}}, "response": {"headers": {}, "payload": ""}},
+            {},
+        )
+
+    def _redeliver_app_delivery(self, app, query, body, delivery_id):
+        delivery = self._app_delivery(app, delivery_id)
+        if delivery is None:
+            return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+        self.seed_app_delivery(
+            app_id=app.id,
+            guid=delivery["guid"],
+            status_code=self.redelivery_status_code,
+            event=delivery["event"],
+            action=delivery["action"],
+            installation_id=delivery["installation_id"],
+            repository_id=delivery["repository_id"],
+            redelivery=True,
+        )
+        return 202, {}, {}
+
+    # --- Repository endpoints ---------------------------------------------------------------------
 
     def _last_modified(self, repo):
         return {"Last-Modified": formatdate(repo.modified, usegmt=True)}
@@ -839,7 +1366,12 @@ class FakeGitHub:
     def _list_deliveries(self, repo, query, body, hook_id):
         if self._hook(repo, hook_id) is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
-        deliveries = sorted(repo.deliveries.get(int(hook_id), []), key=lambda d: d["id"], reverse=True)
+        path = f"/repos/{repo.full_name}/hooks/{hook_id}/deliveries"
+        return self._deliveries_page(repo.deliveries.get(int(hook_id), []), query, path)
+
+    def _deliveries_page(self, deliveries, query, path):
+        """Newest first, ``per_page`` at a time, with GitHub's cursor pagination (Link rel="next")."""
+        deliveries = sorted(deliveries, key=lambda d: d["id"], reverse=True)
         try:
             per_page = min(max(int(query.get("per_page", 30)), 1), 100)
         except ValueError:
@@ -856,7 +1388,7 @@ class FakeGitHub:
         if len(deliveries) > per_page:
             next_cursor = base64.urlsafe_b64encode(str(page[-1]["id"]).encode()).decode().rstrip("=")
             params = urlencode({"per_page": per_page, "cursor": next_cursor})
-            headers["Link"] = f'<{self.url}/repos/{repo.full_name}/hooks/{hook_id}/deliveries?{params}>; rel="next"'
+            headers["Link"] = f'<{self.url}{path}?{params}>; rel="next"'
         return 200, page, headers
 
     def _delivery(self, repo, hook_id, delivery_id):
@@ -897,6 +1429,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     sys_version = ""
     fake = None  # set per server
+
+    def date_time_string(self, timestamp=None):
+        # The Date header every answer carries (send_response adds it) is GitHub's clock: the simulator's.
+        return formatdate(self.fake.now() if timestamp is None else timestamp, usegmt=True)
 
     def setup(self):
         super().setup()
