@@ -17,10 +17,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from . import cache
 from .sansio import app_jwt_claims, is_jwt_clock_refusal, server_time
 
 # A JWT is reused until this many seconds before its exp.
 JWT_RENEW_MARGIN = 60
+# How long a learnt offset to GitHub's clock is kept (clocks drift; a refusal teaches it again).
+CLOCK_OFFSET_SECONDS = 24 * 3600
 
 
 class AppKeyError(ValueError):
@@ -57,8 +60,9 @@ class AppCredentials:
             load_private_key(private_key) if not isinstance(private_key, rsa.RSAPrivateKey) else private_key
         )
         self.clock = clock
-        # GitHub's clock minus ours, in seconds; learnt from a refused JWT.
-        self.clock_offset = 0.0
+        # GitHub's clock minus ours, in seconds; learnt from a refused JWT and shared with every process.
+        learnt = cache.get(self._offset_key())
+        self.clock_offset = float(learnt["seconds"]) if learnt else 0.0
         self._token = None
         self._renew_at = 0.0
         self._lock = threading.Lock()
@@ -89,4 +93,8 @@ class AppCredentials:
         with self._lock:
             self.clock_offset = github_now - self.clock()
             self._token = None
+        cache.set(self._offset_key(), {"seconds": self.clock_offset}, CLOCK_OFFSET_SECONDS)
         return True
+
+    def _offset_key(self):
+        return f"gh:app-clock-offset:{self.app_id}"

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import HashedTokenAuthentication, recent_tokens
 from api.serializers import GITHUB_ERROR_RESPONSES, ErrorSerializer
+from github.app import AppKeyError
 from github.names import is_valid_repository
 
 from . import selectors, services
@@ -132,9 +133,13 @@ class CachedReadMixin:
         ):
             return None
         # The token check's generation and the cached page, in one round trip to Redis.
-        generation, result = selectors.github_fresh_hit_with_generation(
-            owner, repo, self.cached_resource, recent_tokens.name
-        )
+        try:
+            generation, result = selectors.github_fresh_hit_with_generation(
+                owner, repo, self.cached_resource, recent_tokens.name
+            )
+        except AppKeyError:
+            return None  # no client can be built: DRF's exception handler answers the 502
+
         try:
             authenticated = self.authentication_classes[0]().authenticate(request, generation)
         except exceptions.AuthenticationFailed:

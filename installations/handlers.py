@@ -14,7 +14,7 @@ def handle_installation(event):
     installation_id = services.record_installation(
         event.payload.get("installation"), action=event.action, repositories=event.payload.get("repositories")
     )
-    if installation_id is not None and event.action in ("deleted", "suspend", "created"):
+    if installation_id is not None:
         # Deleted or suspended: its token must not be used again; created: a reinstall may replace a mapping.
         transaction.on_commit(partial(selectors.installation_changed, installation_id))
 

@@ -1,0 +1,219 @@
+"""The service as a GitHub App, against the simulator over real HTTP: the key, GitHub's clock,
+installation tokens per repository, installation events, and no token anywhere it should not be."""
+
+import copy
+import logging
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from github.client import get_client
+from installations.models import Installation
+from tests.conftest import TEST_SECRET, post_delivery, requires_postgres, sample_json
+from tests.fakegithub.apps import generate_app_key
+
+APP_ID = 424242
+INFO = "/api/v1/github/octocat/hello-world/info"
+
+
+@pytest.fixture(scope="module")
+def app_keys():
+    return generate_app_key(), generate_app_key()
+
+
+@pytest.fixture
+def github_app(fake_github, settings, app_keys):
+    (private_pem, public_pem), _ = app_keys
+    fake_github.register_app(app_id=APP_ID, public_key_pem=public_pem, slug="ghsvc-test")
+    fake_github.installation_id = fake_github.add_installation(
+        "octocat", account_type="User", repositories=[("octocat", "hello-world")]
+    )
+    settings.GITHUB_APP_ID = str(APP_ID)
+    settings.GITHUB_APP_PRIVATE_KEY = private_pem.replace("\n", "\\n")  # as an environment variable holds it
+    settings.GITHUB_TOKEN = ""  # App only: no fallback
+    settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
+    return fake_github
+
+
+def check_app():
+    out = StringIO()
+    call_command("github_app_check", stdout=out)
+    return out.getvalue()
+
+
+def test_github_app_check_verifies_the_key_and_lists_the_installations(github_app):
+    output = check_app()
+    assert f"(id {APP_ID}" in output and "key verified" in output
+    assert f"installation {github_app.installation_id}: octocat (User), repositories: selected" in output
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"GITHUB_APP_ID": "999"}, "GitHub refused the App's JWT"),
+        ("other key", "GitHub refused the App's JWT"),
+        ({"GITHUB_APP_PRIVATE_KEY": "not a key"}, "not a readable PEM private key"),
+    ],
+)
+def test_github_app_check_names_the_cause_and_never_the_key(github_app, settings, app_keys, change, expected):
+    (private_pem, _), (other_pem, _) = app_keys
+    if change == "other key":
+        settings.GITHUB_APP_PRIVATE_KEY = other_pem
+    else:
+        for name, value in change.items():
+            setattr(settings, name, value)
+    with pytest.raises(CommandError) as raised:
+        call_command("github_app_check", skip_checks=True)
+    assert expected in str(raised.value)
+    for pem in (private_pem, other_pem):
+        assert pem.splitlines()[1] not in str(raised.value)
+
+
+def test_github_app_check_with_github_unreachable(github_app):
+    github_app.stop()
+    with pytest.raises(CommandError, match="could not be reached"):
+        call_command("github_app_check")
+
+
+def test_a_clock_behind_githubs_is_corrected_from_its_date_header_once(github_app):
+    github_app.clock_skew = -300  # GitHub's clock 5 minutes behind ours: our iat is "in the future"
+    assert "key verified" in check_app()
+    answers = [request.status for request in github_app.jwt_requests("/app")]
+    assert answers == [401, 200]
+    check_app()  # the next run (another process) starts from the offset learnt, kept in the shared cache
+    assert [request.status for request in github_app.jwt_requests("/app")][2:] == [200]
+
+
+def test_a_call_about_a_repository_goes_as_its_installation_with_one_token(github_app, staff_client):
+    assert staff_client.get(INFO).status_code == 200
+    assert staff_client.get("/api/v1/github/octocat/hello-world/labels").status_code == 200
+    assert github_app.token_requests(github_app.installation_id) == 1
+    reads = github_app.installation_requests(github_app.installation_id)
+    assert {request.path for request in reads} >= {"/repos/octocat/hello-world", "/repos/octocat/hello-world/labels"}
+    # Asked once which installation covers it, then remembered (a row, for every process).
+    assert len(github_app.jwt_requests("/repos/octocat/hello-world/installation")) == 1
+    assert Installation.objects.get(id=github_app.installation_id).repositories.get().full_name == "octocat/hello-world"
+
+
+def test_a_repository_the_app_is_not_installed_on_is_a_clear_404_or_goes_with_github_token(
+    github_app, staff_client, settings
+):
+    github_app.add_repo("octocat", "elsewhere")
+    response = staff_client.get("/api/v1/github/octocat/elsewhere/info")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "The GitHub App is not installed on octocat/elsewhere."
+    staff_client.get("/api/v1/github/octocat/elsewhere/labels")
+    assert len(github_app.jwt_requests("/repos/octocat/elsewhere/installation")) == 1  # "not installed" remembered
+    settings.GITHUB_TOKEN = "ghp_fakeTokenForTheSimulator0123456789ABCD"
+    assert staff_client.get("/api/v1/github/octocat/elsewhere/info").status_code == 200
+
+
+def installation_event(action, installation_id, account="octocat"):
+    """A real ``installation`` payload, for this installation and account."""
+    payload = copy.deepcopy(sample_json("installation/created.payload.json"))
+    payload["action"] = action
+    installation_event.clock += 1  # GitHub's updated_at moves with every change
+    suspended = "2026-11-30T12:00:00Z" if action == "suspend" else None
+    payload["installation"].update(id=installation_id, updated_at=installation_event.clock, suspended_at=suspended)
+    payload["installation"]["account"]["login"] = account
+    payload["repositories"] = [
+        {"id": 1, "name": "hello-world", "full_name": f"{account}/hello-world", "private": False}
+    ]
+    return payload
+
+
+installation_event.clock = 2_000_000_000
+
+
+@pytest.fixture
+def deliver(client, django_capture_on_commit_callbacks):
+    """Post an installation event and let it be processed (its transaction's on-commit work included)."""
+
+    def post(action, installation_id):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_delivery(client, "installation", installation_event(action, installation_id))
+        assert response.status_code == 202, response.content
+        return response
+
+    return post
+
+
+def test_installation_events_suspend_and_delete_at_once(github_app, deliver, staff_client):
+    installation_id = github_app.installation_id
+    deliver("created", installation_id)
+    assert staff_client.get(INFO).status_code == 200
+
+    deliver("suspend", installation_id)
+    response = staff_client.get("/api/v1/github/octocat/hello-world/labels")
+    assert response.status_code == 403 and "suspended" in response.json()["detail"]
+
+    deliver("unsuspend", installation_id)
+    assert staff_client.get("/api/v1/github/octocat/hello-world/labels").status_code == 200
+
+    deliver("deleted", installation_id)
+    assert Installation.objects.get(id=installation_id).deleted
+    # Redelivered out of order: a deleted installation stays deleted.
+    deliver("created", installation_id)
+    assert Installation.objects.get(id=installation_id).deleted
+
+
+def test_a_reinstall_replaces_the_old_installation(github_app, deliver, staff_client):
+    old = github_app.installation_id
+    deliver("created", old)
+    new = github_app.reinstall("octocat")
+    deliver("created", new)
+    assert Installation.objects.get(id=old).deleted and not Installation.objects.get(id=new).deleted
+    assert staff_client.get("/api/v1/github/octocat/hello-world/pulls").status_code == 200
+    assert github_app.token_requests(new) == 1 and github_app.token_requests(old) == 0
+
+
+@requires_postgres  # eight threads writing at once: SQLite's shared in-memory test database locks its tables
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_calls_cost_one_token_request(github_app):
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def first_call():
+        try:
+            barrier.wait()
+            statuses.append(get_client().get("/repos/{owner}/{repo}", owner="octocat", repo="hello-world").status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [200] * 8
+    assert github_app.token_requests(github_app.installation_id) == 1
+
+
+def test_no_token_or_key_in_answers_logs_or_metrics(github_app, staff_client, caplog, app_keys):
+    (private_pem, _), _ = app_keys
+    with caplog.at_level(logging.DEBUG):
+        answers = [staff_client.get(INFO).content.decode(), staff_client.get("/metrics").content.decode()]
+        check_app()
+    text = "\n".join(answers + [record.getMessage() for record in caplog.records])
+    assert "ghs_" not in text
+    assert private_pem.splitlines()[1] not in text
+
+
+def test_one_installations_exhausted_budget_does_not_hold_back_another(github_app, staff_client, settings):
+    settings.GITHUB_MAX_RATE_LIMIT_WAIT = 0  # refuse at once instead of sleeping to the reset
+    github_app.add_repo("octo-org", "tools")
+    other = github_app.add_installation("octo-org", repositories=[("octo-org", "tools")])
+    github_app.set_rate_limit(remaining=0, reset_in=3600, installation=github_app.installation_id)
+    assert staff_client.get(INFO).status_code == 429
+    assert staff_client.get("/api/v1/github/octo-org/tools/info").status_code == 200
+    assert github_app.installation_requests(other)
+
+
+def test_a_misconfigured_app_key_is_a_502_naming_the_cause(github_app, staff_client, settings):
+    settings.GITHUB_APP_PRIVATE_KEY = "not a key"
+    response = staff_client.get(INFO)
+    assert response.status_code == 502
+    assert "not a readable PEM private key" in response.json()["detail"]
