@@ -46,15 +46,22 @@ class LabelAdmin(ReadOnlyAdmin):
     search_fields = ["name"]
 
 
-class CommitInline(admin.TabularInline):
-    model = Commit
-    fields = ["sha", "message", "author_name", "timestamp", "distinct"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown with their parent, never added, changed or deleted there."""
+
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class CommitInline(ReadOnlyInline):
+    model = Commit
+    fields = ["sha", "message", "author_name", "timestamp", "distinct"]
 
 
 @admin.register(Push)

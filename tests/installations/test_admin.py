@@ -1,0 +1,15 @@
+"""Installations in the admin: listed with their repositories, read-only."""
+
+from installations.models import Installation
+
+
+def test_installations_are_listed_and_shown_read_only(admin_client):
+    installation = Installation.objects.create(id=77, account_login="octo-org", account_type="Organization")
+    installation.repositories.create(full_name="octo-org/tools", repository_id=5)
+    listing = admin_client.get("/admin/installations/installation/")
+    assert listing.status_code == 200 and "octo-org" in listing.content.decode()
+    page = admin_client.get("/admin/installations/installation/77/change/")
+    assert page.status_code == 200 and "octo-org/tools" in page.content.decode()
+    assert admin_client.get("/admin/installations/installation/add/").status_code == 403
+    assert admin_client.post("/admin/installations/installation/77/delete/", {"post": "yes"}).status_code == 403
+    assert Installation.objects.filter(id=77).exists()
