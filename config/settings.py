@@ -319,6 +319,7 @@ GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")
 GITHUB_APP_ID = env.str("GITHUB_APP_ID", default="")
 GITHUB_APP_PRIVATE_KEY = env.str("GITHUB_APP_PRIVATE_KEY", default="")
 GITHUB_APP_PRIVATE_KEY_FILE = env.str("GITHUB_APP_PRIVATE_KEY_FILE", default="")
+GITHUB_APP_WEBHOOK_SECRET = env.str("GITHUB_APP_WEBHOOK_SECRET", default="")
 GITHUB_USER_AGENT = env.str("GITHUB_USER_AGENT", default="ghsvc-github-client/1.0")
 # (connect, read) seconds; GitHub itself gives up on a request after 10 s.
 GITHUB_CONNECT_TIMEOUT = env.float("GITHUB_CONNECT_TIMEOUT", default=3.05)

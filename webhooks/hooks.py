@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from api.exceptions import ApplicationError
@@ -103,12 +104,24 @@ def redeliver_failed(config, since):
     path = _repository_path(config)
     if config.hook_id is None:
         raise HookNotSynced()
+    return _redeliver_failed(REPOSITORY_HOOK_DELIVERIES, {**path, "hook_id": config.hook_id}, since)
+
+
+def redeliver_failed_app_hook(since):
+    """``redeliver_failed`` for the GitHub App's own webhook (``/app/hook/deliveries``, as the App)."""
+    return _redeliver_failed(APP_HOOK_DELIVERIES, {}, since)
+
+
+# Where a hook's deliveries are listed; a delivery's attempts are under ``{list}/{delivery_id}/attempts``.
+REPOSITORY_HOOK_DELIVERIES = "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+APP_HOOK_DELIVERIES = "/app/hook/deliveries"
+
+
+def _redeliver_failed(deliveries, path, since):
     client = get_client()
     report = RedeliveryReport()
     attempts_by_guid = {}
-    response = client.get(
-        "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries", params={"per_page": 100}, hook_id=config.hook_id, **path
-    )
+    response = client.get(deliveries, params={"per_page": 100}, **path)
     while True:
         page = response.body if isinstance(response.body, list) else []
         report.listed += len(page)
@@ -122,7 +135,7 @@ def redeliver_failed(config, since):
         next_url = response.links.get("next")
         if older_than_window or not next_url:
             break
-        response = client.get("/repos/{owner}/{repo}/hooks/{hook_id}/deliveries", url=next_url)
+        response = client.get(deliveries, url=next_url)
 
     failed = {
         guid: attempts
@@ -137,12 +150,7 @@ def redeliver_failed(config, since):
             continue
         latest = max(attempts, key=lambda attempt: attempt.get("id") or 0)
         try:
-            client.post(
-                "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts",
-                hook_id=config.hook_id,
-                delivery_id=latest["id"],
-                **path,
-            )
+            client.post(deliveries + "/{delivery_id}/attempts", delivery_id=latest["id"], **path)
         except GitHubError:
             report.errors += 1
             logger.warning("redelivery of %s failed", guid, exc_info=True)
@@ -154,8 +162,13 @@ def redeliver_failed(config, since):
 
 
 def redeliver_failed_for_all(since):
-    """``redeliver_failed`` for every active repository config synced to GitHub."""
+    """``redeliver_failed`` for every active repository config synced to GitHub, and the App's hook (key "app")."""
     reports = {}
+    if settings.GITHUB_APP_ID:
+        try:
+            reports["app"] = redeliver_failed_app_hook(since)
+        except Exception:
+            logger.exception("redeliver_failed stopped for the GitHub App's hook")
     for config in WebhookConfig.objects.filter(active=True, hook_id__isnull=False):
         if config.is_organization:
             continue

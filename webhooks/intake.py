@@ -229,8 +229,17 @@ def _receive_delivery(*, body, content_type, headers):
     )
     hook_id = _github_id(headers.get("X-GitHub-Hook-ID")) or _github_id(payload.get("hook_id"))
     now = timezone.now()
-    config = selectors.find_config_for_delivery(hook_id=hook_id, repository_full_name=repository_full_name, owner=owner)
-    secrets = selectors.secrets_for(config, now)
+    secrets = selectors.app_hook_secrets(
+        headers.get("X-GitHub-Hook-Installation-Target-Type", ""),
+        headers.get("X-GitHub-Hook-Installation-Target-ID", ""),
+    )
+    if secrets is not None:
+        config = None  # the App's own hook: no repository config applies
+    else:
+        config = selectors.find_config_for_delivery(
+            hook_id=hook_id, repository_full_name=repository_full_name, owner=owner
+        )
+        secrets = selectors.secrets_for(config, now)
     if not secrets:
         raise DeliveryRejected(401, "No webhook secret is configured for this delivery.", RejectionReason.NO_SECRET)
     if not signatures.verify_signature(secrets, body, signature):

@@ -47,6 +47,19 @@ def find_config_for_delivery(*, hook_id=None, repository_full_name="", owner="")
     return None
 
 
+def app_hook_secrets(target_type, target_id):
+    """The secrets of a delivery from the GitHub App's own webhook, or None when it is not one.
+
+    GitHub marks those ``X-GitHub-Hook-Installation-Target-Type: integration``
+    with the App's id as target; they need no config, only GITHUB_APP_WEBHOOK_SECRET
+    (without it, such a delivery is matched like any other).
+    """
+    app_id, secret = settings.GITHUB_APP_ID.strip(), settings.GITHUB_APP_WEBHOOK_SECRET
+    if not (app_id and secret and target_type == "integration" and target_id.strip() == app_id):
+        return None
+    return [secret]
+
+
 def secrets_for(config, now):
     """The secrets a delivery may be signed with right now."""
     if config is None:
