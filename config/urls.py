@@ -21,6 +21,7 @@ handler500 = "api.exceptions.server_error"
 urlpatterns = [
     path("api/v1/webhooks/", include("webhooks.urls")),
     path("api/v1/github/<str:owner>/<str:repo>/", include(github_urlpatterns)),
+    path("api/v1/github/", include("installations.urls")),
     path("api/v1/rate-limits/", include("ratelimits.urls")),
     path("api/v1/", include("repositories.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -6,12 +6,14 @@ commit, so a deleted, suspended or reinstalled installation is out of use in
 every process at once.
 """
 
+from datetime import UTC, datetime
+
 from django.db.models import Q
 
 from coherence import generations
 from coherence.process_cache import ProcessCache
 from github import cache
-from github.installation_tokens import token_cache_key
+from github.installation_tokens import token_cache_key, unseal
 
 from .models import Installation
 
@@ -42,3 +44,23 @@ def installation_changed(installation_id):
     """After a commit that changed an installation: drop its token and every process's lookups."""
     cache.delete(token_cache_key(installation_id))
     generations.bump(GENERATION)
+
+
+def token_expiries(installation_ids):
+    """installation id -> when its shared token expires (never the token), for those that hold one."""
+    expiries = {}
+    for installation_id in installation_ids:
+        held = unseal(cache.get(token_cache_key(installation_id)))
+        if held is not None:
+            expiries[installation_id] = datetime.fromtimestamp(held[1], tz=UTC)
+    return expiries
+
+
+def budgets(rate_limits, installation_ids):
+    """installation id -> core requests left, from the rate-limit store."""
+    remaining = {}
+    for installation_id in installation_ids:
+        state = rate_limits.current(f"installation:{installation_id}", "core")
+        if state is not None:
+            remaining[installation_id] = state.remaining
+    return remaining

@@ -105,11 +105,13 @@ def _isolated_state(settings):
 
     from accounts.authentication import recent_tokens
     from config.celery import app
+    from installations.selectors import covering
     from webhooks.selectors import config_cache
 
-    # Rolled-back tests send no post_delete: forget configs and tokens of earlier tests.
+    # Rolled-back tests send no post_delete: forget configs, tokens and installations of earlier tests.
     config_cache.clear()
     recent_tokens.clear()
+    covering.clear()
     settings.GITHUB_WEBHOOK_SECRET = ""
     # Production uses WhiteNoise's manifest storage, which needs collectstatic first.
     settings.STORAGES = {

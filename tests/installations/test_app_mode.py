@@ -197,3 +197,14 @@ def test_a_misconfigured_app_key_is_a_502_naming_the_cause(github_app, staff_cli
     response = staff_client.get(INFO)
     assert response.status_code == 502
     assert "not a readable PEM private key" in response.json()["detail"]
+
+
+def test_installations_are_listed_for_staff_with_token_expiry_and_budget_never_the_token(github_app, staff_client):
+    assert staff_client.get(INFO).status_code == 200  # takes a token, spends some of the budget
+    response = staff_client.get("/api/v1/github/installations")
+    assert response.status_code == 200
+    [installation] = response.json()["results"]
+    assert installation["id"] == github_app.installation_id
+    assert installation["account_login"] == "octocat" and installation["repositories"] == ["octocat/hello-world"]
+    assert installation["token_expires_at"] and installation["rate_limit_remaining"] is not None
+    assert "ghs_" not in response.content.decode()

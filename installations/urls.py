@@ -1,0 +1,5 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("installations", views.InstallationListView.as_view(), name="github-installations")]
