@@ -36,3 +36,12 @@ def credential_for(credentials, template, path):
     ``owner/repo`` in App mode), or the credential itself."""
     choose = getattr(credentials, "for_request", None)
     return choose(template, path) if choose is not None else credentials
+
+
+def credential_label(key):
+    """What the API and metrics may show of a credential key: ``token``, ``app`` or ``installation:<id>``."""
+    if key.startswith("installation:"):
+        return key
+    if key.startswith("app:"):
+        return "app"
+    return "token" if key else "anonymous"

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from github import sansio
+from github.credentials import credential_label
 
 
 class GitHubRateLimit(models.Model):
@@ -16,7 +17,10 @@ class GitHubRateLimit(models.Model):
         HEADERS = sansio.FROM_HEADERS, "x-ratelimit-* response headers"
         RATE_LIMIT_ENDPOINT = sansio.FROM_RATE_LIMIT_ENDPOINT, "GET /rate_limit"
 
-    token_hash = models.CharField(max_length=64, help_text="SHA-256 (hex) of the token; never the token.")
+    # The credential's key: a token's SHA-256 (hex), ``app:<id>`` or ``installation:<id>``; never a token.
+    token_hash = models.CharField(
+        max_length=64, help_text="The credential: a token's SHA-256 (hex), app:<id> or installation:<id>."
+    )
     resource = models.CharField(max_length=64, help_text="GitHub's rate-limit resource: core, search, graphql, ...")
     limit = models.PositiveIntegerField()
     remaining = models.PositiveIntegerField()
@@ -37,6 +41,10 @@ class GitHubRateLimit(models.Model):
 
     def __str__(self):
         return f"{self.resource} {self.remaining}/{self.limit} at {self.observed_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def credential(self):
+        return credential_label(self.token_hash)
 
     @property
     def remaining_ratio(self):

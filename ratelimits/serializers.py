@@ -4,9 +4,22 @@ from .models import GitHubRateLimit
 
 
 class GitHubRateLimitSerializer(serializers.ModelSerializer):
+    credential = serializers.CharField(read_only=True, help_text="token, app or installation:<id>")
+
     class Meta:
         model = GitHubRateLimit
-        fields = ["id", "token_hash", "resource", "limit", "remaining", "used", "reset_at", "observed_at", "source"]
+        fields = [
+            "id",
+            "token_hash",
+            "credential",
+            "resource",
+            "limit",
+            "remaining",
+            "used",
+            "reset_at",
+            "observed_at",
+            "source",
+        ]
         read_only_fields = fields
 
 
@@ -21,6 +34,7 @@ class ResourceStateSerializer(serializers.Serializer):
 
 
 class RateLimitStatusSerializer(serializers.Serializer):
+    credential = serializers.CharField(help_text="Whose limits these are: token, app or installation:<id>.")
     resources = serializers.DictField(child=ResourceStateSerializer())
     refreshed = serializers.BooleanField(help_text="True when GET /rate_limit was asked for this answer.")
     stale = serializers.BooleanField(help_text="True when a refresh was due but GitHub could not be asked.")
@@ -37,6 +51,7 @@ class ResourceHealthSerializer(serializers.Serializer):
 
 
 class RateLimitHealthSerializer(serializers.Serializer):
+    credential = serializers.CharField(help_text="Whose limits these are: token, app or installation:<id>.")
     status = serializers.CharField(help_text="healthy, degraded or exhausted")
     threshold = serializers.FloatField()
     resources = serializers.DictField(child=ResourceHealthSerializer())

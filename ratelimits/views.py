@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from api.serializers import GITHUB_ERROR_RESPONSES
 from github.client import get_client
+from github.credentials import credential_label
 from github.errors import GitHubError
 
 from . import selectors, services
@@ -45,6 +46,7 @@ class RateLimitStatusView(APIView):
         """Latest rate-limit state per resource (from GET /rate_limit when the last is too old)."""
         states, refreshed, stale = _states_for_answer()
         data = {
+            "credential": credential_label(get_client().credential_key),
             "resources": {resource: _state_data(state) for resource, state in sorted(states.items())},
             "refreshed": refreshed,
             "stale": stale,
@@ -76,7 +78,12 @@ class RateLimitHealthView(APIView):
         status, report = selectors.health_report(
             states, threshold=threshold, resources=settings.GITHUB_RATE_LIMIT_HEALTH_RESOURCES, now=time.time()
         )
-        data = {"status": status, "threshold": threshold, "resources": report}
+        data = {
+            "credential": credential_label(get_client().credential_key),
+            "status": status,
+            "threshold": threshold,
+            "resources": report,
+        }
         if not report:
             # Nothing known and GitHub not answering: not exhausted, but not known healthy either.
             data.update(status=selectors.DEGRADED, detail="No rate-limit state is known and GitHub could not be asked.")

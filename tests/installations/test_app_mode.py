@@ -208,3 +208,15 @@ def test_installations_are_listed_for_staff_with_token_expiry_and_budget_never_t
     assert installation["account_login"] == "octocat" and installation["repositories"] == ["octocat/hello-world"]
     assert installation["token_expires_at"] and installation["rate_limit_remaining"] is not None
     assert "ghs_" not in response.content.decode()
+
+
+def test_rate_limit_records_carry_the_credential_never_the_token(github_app, staff_client):
+    assert staff_client.get(INFO).status_code == 200
+    history = staff_client.get(
+        "/api/v1/rate-limits/history", {"credential": f"installation:{github_app.installation_id}"}
+    )
+    assert history.status_code == 200
+    rows = history.json()["results"]
+    assert rows and {row["credential"] for row in rows} == {f"installation:{github_app.installation_id}"}
+    assert staff_client.get("/api/v1/rate-limits/history", {"credential": "token"}).json()["results"] == []
+    assert "ghs_" not in history.content.decode()

@@ -44,6 +44,14 @@ def test_status_when_github_is_down_and_nothing_is_known(staff_client, fake_gith
     assert "detail" in response.json()
 
 
+def test_status_and_history_say_whose_limits_they_are(staff_client, fake_github):
+    assert staff_client.get(f"{BASE}/status").json()["credential"] == "token"
+    assert staff_client.get(f"{BASE}/health").json()["credential"] == "token"
+    rows = staff_client.get(f"{BASE}/history", {"credential": "token"}).json()["results"]
+    assert rows and {row["credential"] for row in rows} == {"token"}
+    assert staff_client.get(f"{BASE}/history", {"credential": "app"}).json()["results"] == []
+
+
 def test_track_stores_a_row_per_resource(staff_client, fake_github):
     response = staff_client.post(f"{BASE}/track")
 
