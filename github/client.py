@@ -102,8 +102,11 @@ class GitHubClient:
         store = getattr(settings, "GITHUB_RATE_LIMIT_STORE", "")
         # The service's choice of credential per call (App installations, else GITHUB_TOKEN).
         provider = getattr(settings, "GITHUB_CREDENTIALS", "")
+        if "credentials" not in overrides:
+            overrides["credentials"] = (
+                import_string(provider)() if provider else TokenCredentials(settings.GITHUB_TOKEN)
+            )
         options = {
-            "credentials": import_string(provider)() if provider else TokenCredentials(settings.GITHUB_TOKEN),
             "rate_limits": import_string(store)() if store else MemoryRateLimitStore(),
             "base_url": settings.GITHUB_API_URL,
             "user_agent": settings.GITHUB_USER_AGENT,
@@ -130,8 +133,9 @@ class GitHubClient:
 
     @property
     def credential_key(self):
-        """The key rate-limit state is kept under: the credential's SHA-256, never the secret."""
-        return self.credentials.key
+        """The key of the credential GET /rate_limit goes with (the token, or in App mode whom the router picks);
+        its states are kept under that key, never a secret."""
+        return credential_for(self.credentials, "/rate_limit", {}).key
 
     def close(self):
         self.transport.close()

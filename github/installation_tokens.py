@@ -24,11 +24,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.utils.crypto import salted_hmac
 
 from . import cache
+from .errors import GitHubError, GitHubUnavailable
 
 REFRESH_BEFORE = 300
 # A token with less than this left is not used while another process refreshes it.
 MIN_USABLE_SECONDS = 30
-LOCK_TIMEOUT = 30
+# Longer than a token request can take (retries, a rate-limit wait, the App's write spacing).
+LOCK_TIMEOUT = 120
 WAIT_FOR_REFRESH_SECONDS = 5.0
 FRESH_TOKEN_SECONDS = 10
 LAG_RETRY_DELAYS = (0.5, 1.0, 2.0)
@@ -63,8 +65,13 @@ def token_cache_key(installation_id):
 def fetch_installation_token(app_client, installation_id):
     """POST /app/installations/{id}/access_tokens with the App's JWT: (token, expires_at as epoch seconds)."""
     body = app_client.post("/app/installations/{installation_id}/access_tokens", installation_id=installation_id).body
-    expires_at = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00")).timestamp()
-    return body["token"], expires_at
+    try:
+        token, expires_at = body["token"], datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    except (TypeError, KeyError, AttributeError, ValueError):
+        raise GitHubUnavailable("GitHub's answer to an installation token request is malformed") from None
+    if not isinstance(token, str) or not token:
+        raise GitHubUnavailable("GitHub's answer to an installation token request is malformed")
+    return token, expires_at.timestamp()
 
 
 class InstallationCredentials:
@@ -80,7 +87,8 @@ class InstallationCredentials:
         self.sleep = sleep
         self._held = None  # this process's copy: used while the shared cache is down
         self._lock = threading.RLock()
-        self._lag_retries = 0
+        # Retries spent on the 401s of one token (its created_at), so each new token gets its own.
+        self._retries = (None, 0)
 
     def __repr__(self):
         return f"<InstallationCredentials installation {self.installation_id}>"
@@ -96,16 +104,27 @@ class InstallationCredentials:
             self._held = None
 
     def mend_401(self, headers, body):
-        """A 401 on a token just created is GitHub's replication lag: wait a little and retry (True)."""
+        """After a 401: retry (True) when a wait or a new token can mend it.
+
+        On a token just created it is GitHub's replication lag: wait and retry,
+        with backoff. On an older one the token was revoked: drop it everywhere
+        and retry once with a new one.
+        """
         held = self._read()
-        if held is None or self.clock() - held[2] > FRESH_TOKEN_SECONDS:
-            self._lag_retries = 0
+        if held is None:
             return False
-        if self._lag_retries >= len(LAG_RETRY_DELAYS):
-            self._lag_retries = 0
+        token_created, spent = self._retries
+        if token_created != held[2]:
+            spent = 0
+        if self.clock() - held[2] <= FRESH_TOKEN_SECONDS:
+            if spent >= len(LAG_RETRY_DELAYS):
+                return False
+            self.sleep(LAG_RETRY_DELAYS[spent])
+        elif spent >= 1:
             return False
-        self.sleep(LAG_RETRY_DELAYS[self._lag_retries])
-        self._lag_retries += 1
+        else:
+            self.drop()
+        self._retries = (held[2], spent + 1)
         return True
 
     # --- The shared token ------------------------------------------------------
@@ -115,7 +134,8 @@ class InstallationCredentials:
 
     def _read(self):
         held = unseal(cache.get(self._cache_key()))
-        if held is not None:
+        if held is not None or cache.is_available():
+            # The shared copy is the truth: absent means dropped (installation deleted or suspended).
             return held
         with self._lock:
             return self._held
@@ -150,7 +170,12 @@ class InstallationCredentials:
                 fresh = self._read()  # refreshed while we waited for the lock?
                 if fresh is not None and fresh[1] - self.clock() > REFRESH_BEFORE:
                     return fresh
-                token, expires_at = self._fetch_token()
+                try:
+                    token, expires_at = self._fetch_token()
+                except GitHubError:
+                    if held is not None and held[1] - self.clock() > MIN_USABLE_SECONDS:
+                        return held  # refresh failed; the current token still works: try again next call
+                    raise
                 created = (token, expires_at, self.clock())
                 cache.set(self._cache_key(), seal(*created), max(1, int(expires_at - self.clock())))
                 self._held = created
@@ -159,5 +184,6 @@ class InstallationCredentials:
             if acquired:
                 try:
                     lock.release()
-                except Exception as exc:
-                    cache.note_failure("lock", exc)
+                except Exception:
+                    # Expired (a very slow fetch) or Redis gone: its timeout frees it; not a cache outage.
+                    pass

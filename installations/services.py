@@ -41,9 +41,9 @@ def record_installation(data, *, action, repositories=()):
         if deleted:
             Installation.objects.filter(id=data["id"]).update(deleted=True)
             InstallationRepository.objects.filter(installation_id=data["id"]).delete()
-        elif action == "created":
+        elif action == "created" and Installation.objects.filter(id=data["id"], deleted=False).exists():
             add_repositories(data["id"], repositories)
-            # A reinstall on the same account replaces the old installation.
+            # A reinstall on the same account replaces the old installation (a replayed old one replaces nothing).
             account = (data.get("account") or {}).get("login")
             if account:
                 replaced = Installation.objects.filter(account_login__iexact=account, deleted=False).exclude(
@@ -93,9 +93,8 @@ def record_installation_repositories(data, *, action, added=(), removed=()):
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return None
     with transaction.atomic():
-        upsert(Installation, {"id": data["id"]}, _values(data), guard=Q(deleted=False))
-        if Installation.objects.filter(id=data["id"], deleted=True).exists():
-            return data["id"]
-        add_repositories(data["id"], added)
-        remove_repositories(data["id"], removed)
+        # Older than what is stored (a late or replayed event): its lists are outdated too.
+        if upsert(Installation, {"id": data["id"]}, _values(data), guard=Q(deleted=False)):
+            add_repositories(data["id"], added)
+            remove_repositories(data["id"], removed)
     return data["id"]

@@ -135,7 +135,8 @@ def _redeliver_failed(deliveries, path, since):
         next_url = response.links.get("next")
         if older_than_window or not next_url:
             break
-        response = client.get(deliveries, url=next_url)
+        # The path goes along (unused in the URL) so the page is asked with the same credential.
+        response = client.get(deliveries, url=next_url, **path)
 
     failed = {
         guid: attempts

@@ -2,9 +2,11 @@
 
 import threading
 
+import pytest
 from django.core.cache import cache as django_cache
 
 from github import cache
+from github.errors import GitHubUnavailable
 from github.installation_tokens import REFRESH_BEFORE, InstallationCredentials, seal, unseal
 from tests.conftest import requires_redis
 
@@ -111,3 +113,34 @@ def test_dropping_forgets_the_token_everywhere():
     assert cache.get("gh:installation-token:8") is None
     credentials.authorization()
     assert fetches.count == 2
+
+
+def test_a_revoked_token_is_dropped_and_replaced_once():
+    clock = [NOW]
+    fetches = Fetches(clock=lambda: clock[0])
+    credentials = InstallationCredentials(11, fetch_token=fetches, clock=lambda: clock[0], sleep=lambda s: None)
+    first = credentials.authorization()
+    clock[0] += 120  # no longer fresh: a 401 means GitHub revoked it
+    assert credentials.mend_401({}, None) is True
+    assert credentials.authorization() != first and fetches.count == 2
+    clock[0] += 120
+    assert credentials.mend_401({}, None) is True  # the new token gets its own retry
+    assert credentials.mend_401({}, None) is False  # dropped already: nothing left to mend
+    assert credentials.authorization() and fetches.count == 3
+
+
+def test_a_failed_refresh_keeps_the_token_that_still_works():
+    clock = [NOW]
+    fetches = Fetches(clock=lambda: clock[0])
+    credentials = InstallationCredentials(12, fetch_token=fetches, clock=lambda: clock[0])
+    first = credentials.authorization()
+    clock[0] += 3600 - REFRESH_BEFORE + 10  # due for a refresh, 290 s left
+
+    def failing_fetch():
+        raise GitHubUnavailable("GitHub answered 502 after retries", status=502)
+
+    credentials._fetch_token = failing_fetch
+    assert credentials.authorization() == first
+    clock[0] += 290  # expired: no token to fall back on
+    with pytest.raises(GitHubUnavailable):
+        credentials.authorization()

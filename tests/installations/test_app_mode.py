@@ -220,3 +220,33 @@ def test_rate_limit_records_carry_the_credential_never_the_token(github_app, sta
     assert rows and {row["credential"] for row in rows} == {f"installation:{github_app.installation_id}"}
     assert staff_client.get("/api/v1/rate-limits/history", {"credential": "token"}).json()["results"] == []
     assert "ghs_" not in history.content.decode()
+
+
+def test_a_replayed_old_created_event_does_not_remove_the_reinstalled_installation(github_app, deliver):
+    old = github_app.installation_id
+    deliver("created", old)
+    new = github_app.reinstall("octocat")
+    deliver("created", new)
+    deliver("created", old)  # redelivered or reprocessed late
+    assert not Installation.objects.get(id=new).deleted
+    assert Installation.objects.get(id=new).repositories.exists()
+
+
+def test_a_late_installation_repositories_event_does_not_move_the_mapping(
+    github_app, client, django_capture_on_commit_callbacks
+):
+    installation_id = github_app.installation_id
+
+    def repositories_event(action, updated_at):
+        payload = installation_event("created", installation_id)
+        payload["installation"]["updated_at"] = updated_at
+        repositories = [{"id": 9, "name": "tools", "full_name": "octocat/tools", "private": False}]
+        payload.update(action=action, repositories_added=repositories if action == "added" else [])
+        payload["repositories_removed"] = repositories if action == "removed" else []
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_delivery(client, "installation_repositories", payload).status_code == 202
+
+    repositories_event("added", 3_000_000_000)
+    repositories_event("removed", 3_000_000_100)
+    repositories_event("added", 3_000_000_000)  # the first one, redelivered
+    assert not Installation.objects.get(id=installation_id).repositories.filter(full_name="octocat/tools").exists()
