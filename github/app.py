@@ -70,6 +70,10 @@ class AppCredentials:
     def __repr__(self):
         return f"<AppCredentials app {self.app_id}>"
 
+    def github_clock(self):
+        """Now on GitHub's clock (ours plus the offset learnt), for what GitHub dates: JWTs, token expiry."""
+        return self.clock() + self.clock_offset
+
     def authorization(self):
         with self._lock:
             now = self.clock() + self.clock_offset

@@ -42,9 +42,11 @@ class Throttle:
         self.secondary_min_wait = secondary_min_wait
         self.mutation_min_interval = mutation_min_interval
         self.mutation_lock_timeout = mutation_lock_timeout
-        self._secondary_streak = 0
-        self._mutation_lock = threading.Lock()
-        self._last_mutation = 0.0
+        # Per credential: one installation's limits and writes never hold back another's.
+        self._secondary_streaks = {}
+        self._mutation_locks = {}
+        self._last_mutations = {}
+        self._locks_lock = threading.Lock()
 
     # --- Rate limits -----------------------------------------------------------
 
@@ -78,13 +80,14 @@ class Throttle:
     def decide(self, key, status, headers, body):
         """The RateLimitDecision for a response (None if it is not a limit); a secondary one blocks all processes."""
         now = self.clock()
+        repeats = self._secondary_streaks.get(key, 0)
         decision = rate_limit_decision(
-            status, headers, body, now, secondary_min_wait=self.secondary_min_wait, repeats=self._secondary_streak
+            status, headers, body, now, secondary_min_wait=self.secondary_min_wait, repeats=repeats
         )
         if decision is None:
-            self._secondary_streak = 0
+            self._secondary_streaks.pop(key, None)
         elif decision.kind == SECONDARY:
-            self._secondary_streak += 1
+            self._secondary_streaks[key] = repeats + 1
             cache.set(_secondary_key(key), {"until": now + decision.delay}, max(1, math.ceil(decision.delay)))
         return decision
 
@@ -111,20 +114,22 @@ class Throttle:
             else:
                 if not acquired:
                     raise GitHubUnavailable("another process holds the GitHub write lock for too long")
+        with self._locks_lock:
+            local_lock = self._mutation_locks.setdefault(key, threading.Lock())
         try:
-            with self._mutation_lock:
+            with local_lock:
                 last = cache.get(_mutation_key(key))
-                last_at = max(self._last_mutation, last["at"] if last else 0.0)
+                last_at = max(self._last_mutations.get(key, 0.0), last["at"] if last else 0.0)
                 gap = last_at + self.mutation_min_interval - self.clock()
                 if gap > 0:
                     self.wait(metrics.MUTATION_SPACING, gap)
                 try:
                     yield
                 finally:
-                    self._last_mutation = self.clock()
+                    self._last_mutations[key] = self.clock()
                     cache.set(
                         _mutation_key(key),
-                        {"at": self._last_mutation},
+                        {"at": self._last_mutations[key]},
                         max(1, math.ceil(self.mutation_min_interval) + 1),
                     )
         finally:

@@ -2,6 +2,7 @@
 else GITHUB_TOKEN."""
 
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -86,8 +87,9 @@ class AppRouter:
             credentials = self._installations.get(installation_id)
             if credentials is None:
                 fetch = partial(fetch_installation_token, self.app_client(), installation_id)
+                # Tokens expire on GitHub's clock: compare with it, not with this host's.
                 credentials = self._installations[installation_id] = InstallationCredentials(
-                    installation_id, fetch_token=fetch
+                    installation_id, fetch_token=fetch, clock=self.app.github_clock
                 )
             return credentials
 
@@ -100,13 +102,17 @@ class AppRouter:
         """(installation id, suspended) of the installation covering owner/repo, or None."""
         name = f"{owner}/{repo}".lower()
         known = selectors.covering.get()
-        if name in known:
-            return known[name]
+        remembered = known.get(name)
+        if remembered is not None and (remembered[0] is not None or time.monotonic() < remembered[1]):
+            return None if remembered[0] is None else remembered
         installation = selectors.installation_covering(owner, repo)
         if installation is None and cache.get(_not_installed_key(name)) is None:
             installation = self._ask_github(owner, repo, name)
-        answer = None if installation is None else (installation.id, installation.suspended_at is not None)
-        known[name] = answer
+        if installation is None:
+            # "Not installed" is asked again after NOT_INSTALLED_SECONDS even if no event says otherwise.
+            known[name] = (None, time.monotonic() + NOT_INSTALLED_SECONDS)
+            return None
+        answer = known[name] = (installation.id, installation.suspended_at is not None)
         return answer
 
     def _ask_github(self, owner, repo, name):

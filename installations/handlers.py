@@ -9,8 +9,15 @@ from webhooks.handlers import on
 from . import selectors, services
 
 
+def _from_the_app_hook(event):
+    # GitHub sends installation events to the App's own webhook only; any other hook's copy is not trusted.
+    return event.headers.get("X-GitHub-Hook-Installation-Target-Type") == "integration"
+
+
 @on("installation")
 def handle_installation(event):
+    if not _from_the_app_hook(event):
+        return
     installation_id = services.record_installation(
         event.payload.get("installation"), action=event.action, repositories=event.payload.get("repositories")
     )
@@ -21,6 +28,8 @@ def handle_installation(event):
 
 @on("installation_repositories")
 def handle_installation_repositories(event):
+    if not _from_the_app_hook(event):
+        return
     installation_id = services.record_installation_repositories(
         event.payload.get("installation"),
         action=event.action,

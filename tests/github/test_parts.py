@@ -61,3 +61,10 @@ def test_secondary_limits_double_on_repeats_and_a_success_ends_the_streak(thrott
     assert delays == [60, 120, 240]
     assert throttle.decide("k", 200, {}, None) is None
     assert throttle.decide("k", 429, {}, None).delay == 60
+
+
+def test_secondary_streaks_are_per_credential(throttle):
+    assert [throttle.decide("a", 429, {}, None).delay for _ in range(2)] == [60, 120]
+    assert throttle.decide("b", 429, {}, None).delay == 60  # another installation starts afresh
+    assert throttle.decide("b", 200, {}, None) is None  # and its success does not end a's streak
+    assert throttle.decide("a", 429, {}, None).delay == 240

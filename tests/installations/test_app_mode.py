@@ -16,6 +16,11 @@ from tests.conftest import post_delivery, requires_postgres, sample_json
 from tests.installations.conftest import APP_ID
 
 INFO = "/api/v1/github/octocat/hello-world/info"
+# What GitHub sends with every delivery of the App's own webhook.
+APP_HOOK = {
+    "X-GitHub-Hook-Installation-Target-Type": "integration",
+    "X-GitHub-Hook-Installation-Target-ID": str(APP_ID),
+}
 
 
 def check_app():
@@ -112,9 +117,10 @@ installation_event.clock = 2_000_000_000
 def deliver(client, django_capture_on_commit_callbacks):
     """Post an installation event and let it be processed (its transaction's on-commit work included)."""
 
-    def post(action, installation_id):
+    def post(action, installation_id, **headers):
+        headers = headers or APP_HOOK
         with django_capture_on_commit_callbacks(execute=True):
-            response = post_delivery(client, "installation", installation_event(action, installation_id))
+            response = post_delivery(client, "installation", installation_event(action, installation_id), **headers)
         assert response.status_code == 202, response.content
         return response
 
@@ -244,9 +250,16 @@ def test_a_late_installation_repositories_event_does_not_move_the_mapping(
         payload.update(action=action, repositories_added=repositories if action == "added" else [])
         payload["repositories_removed"] = repositories if action == "removed" else []
         with django_capture_on_commit_callbacks(execute=True):
-            assert post_delivery(client, "installation_repositories", payload).status_code == 202
+            assert post_delivery(client, "installation_repositories", payload, **APP_HOOK).status_code == 202
 
     repositories_event("added", 3_000_000_000)
     repositories_event("removed", 3_000_000_100)
     repositories_event("added", 3_000_000_000)  # the first one, redelivered
     assert not Installation.objects.get(id=installation_id).repositories.filter(full_name="octocat/tools").exists()
+
+
+def test_installation_events_from_another_hook_are_not_trusted(github_app, deliver):
+    deliver("created", github_app.installation_id, **{"X-GitHub-Hook-Installation-Target-Type": "repository"})
+    assert not Installation.objects.filter(id=github_app.installation_id).exists()
+    deliver("created", github_app.installation_id)
+    assert Installation.objects.filter(id=github_app.installation_id, deleted=False).exists()
