@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache
+.PHONY: run test check check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens
 
 # The runtime lock, with the dev tools' lock layered on top; both with hashes (see README, "Dependencies").
 $(STAMP): requirements.txt requirements-dev.txt
@@ -87,3 +87,7 @@ bench-processing: $(STAMP)
 ## bench-client-cache: 10,000 GitHub reads through the cache against the simulator (REDIS_URL for Redis)
 bench-client-cache: $(STAMP)
 	$(BIN)/python bench/client_cache.py $(BENCH_ARGS)
+
+## bench-app-tokens: 10,000 reads as a GitHub App over 50 repositories in 5 installations, from a cold start
+bench-app-tokens: $(STAMP)
+	$(BIN)/python bench/app_tokens.py $(BENCH_ARGS)
