@@ -71,7 +71,10 @@ def github_error_response(exc):
     elif exc.status == 401:
         # Our credentials, not the caller's: a gateway problem for the operator to fix.
         status = 502
-        body["detail"] = "GitHub rejected this service's token; the operator must check GITHUB_TOKEN."
+        body["detail"] = (
+            "GitHub rejected this service's credentials; the operator must check GITHUB_TOKEN "
+            "(or, as a GitHub App, GITHUB_APP_ID and its key)."
+        )
     elif exc.status in PASSED_ON_STATUSES:
         status = exc.status
         if exc.status == 422:

@@ -49,6 +49,9 @@ class AppCredentials:
     """Authenticates as the App itself (``/app`` endpoints, installation tokens)."""
 
     kind = "app"
+    # GitHub answers GET /rate_limit for tokens (personal or installation), not for an App's JWT:
+    # the App's own limit is known only from the headers of its /app calls.
+    asks_rate_limit = False
 
     def __init__(self, app_id, private_key, *, clock=time.time):
         app_id = str(app_id).strip()

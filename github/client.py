@@ -142,18 +142,21 @@ class GitHubClient:
 
     # --- Public API ------------------------------------------------------------
 
-    def request(self, method, template, *, params=None, json=None, headers=None, url=None, wait=True, **path):
+    def request(
+        self, method, template, *, params=None, json=None, headers=None, url=None, wait=True, credential=None, **path
+    ):
         """Send one request; return an ApiResponse for 2xx/3xx, raise GitHubError otherwise.
 
         ``template`` names the endpoint (its ``{placeholders}`` are filled from
         ``path``, URL-encoded). ``url`` instead sends to an absolute URL GitHub
         gave us (a Link), which must be under the base URL. ``wait=False``
         raises RateLimited at once instead of sleeping through a rate limit.
+        ``credential`` sends as that credential instead of the one ``credentials`` picks.
         """
         method = method.upper()
         target = self._url(template, url, path)
         resource = rate_limit_resource(template)
-        credential = credential_for(self.credentials, template, path)
+        credential = credential or credential_for(self.credentials, template, path)
         mutation = self.throttle.mutation_slot(credential.key) if method in MUTATING_METHODS else nullcontext()
         with mutation:
             response = self._send(
@@ -266,9 +269,9 @@ class GitHubClient:
         """Drop the repository's cached reads; returns how many entries went."""
         return cache.invalidate_repository(owner, repo)
 
-    def rate_limit_states(self):
-        """GET /rate_limit (free of the limit) as RateLimitState per resource."""
-        response = self.get("/rate_limit")
+    def rate_limit_states(self, credential=None):
+        """GET /rate_limit (free of the limit) as RateLimitState per resource, of ``credential`` or the default."""
+        response = self.get("/rate_limit", credential=credential)
         return rate_limit_states(response.body, self.clock())
 
     # --- Internals ---------------------------------------------------------------

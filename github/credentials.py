@@ -39,9 +39,32 @@ def credential_for(credentials, template, path):
 
 
 def credential_label(key):
-    """What the API and metrics may show of a credential key: ``token``, ``app`` or ``installation:<id>``."""
+    """What the API may show of a credential key: ``token``, ``app`` or ``installation:<id>``."""
     if key.startswith("installation:"):
         return key
     if key.startswith("app:"):
         return "app"
     return "token" if key else "anonymous"
+
+
+def credential_kind(key):
+    """What metrics may show of a credential key: its kind only (``token``, ``app``, ``installation``),
+    so the number of series stays bounded however many installations there are."""
+    return credential_label(key).partition(":")[0]
+
+
+def every_credential(credentials):
+    """Every credential a provider holds (the App's router: the App, each live installation, the token)."""
+    every = getattr(credentials, "every", None)
+    return every() if every is not None else [credentials]
+
+
+def credential_named(credentials, label):
+    """The credential ``label`` (as ``credential_label`` gives it) names among a provider's, or None.
+
+    A provider with several credentials (the App's router) answers with ``by_label``.
+    """
+    find = getattr(credentials, "by_label", None)
+    if find is not None:
+        return find(label)
+    return credentials if credential_label(credentials.key) == label else None

@@ -38,14 +38,15 @@ GITHUB_API_ERRORS = Counter(
 )
 GITHUB_API_RATE_LIMIT_REMAINING = Gauge(
     "github_api_rate_limit_remaining",
-    "x-ratelimit-remaining last seen, per rate-limit resource.",
-    ["resource"],
+    "x-ratelimit-remaining last seen, per rate-limit resource and credential kind (token, app, installation:"
+    " the installation answered last; per installation see /api/v1/rate-limits/health?credential=).",
+    ["resource", "credential_kind"],
     multiprocess_mode="mostrecent",
 )
 GITHUB_API_RATE_LIMIT_LIMIT = Gauge(
     "github_api_rate_limit_limit",
-    "x-ratelimit-limit last seen, per rate-limit resource.",
-    ["resource"],
+    "x-ratelimit-limit last seen, per rate-limit resource and credential kind.",
+    ["resource", "credential_kind"],
     multiprocess_mode="mostrecent",
 )
 GITHUB_API_NOT_MODIFIED = Counter(

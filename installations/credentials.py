@@ -81,6 +81,21 @@ class AppRouter:
             raise InstallationUnavailable(f"The GitHub App's installation on {owner} is suspended.", status=403)
         return self.installation(installation_id)
 
+    def by_label(self, label):
+        """``app``, ``token`` (the fallback, when set) or ``installation:<id>`` of a live installation; else None."""
+        if label == "app":
+            return self.app
+        if label == "token":
+            return self.fallback
+        kind, _, number = label.partition(":")
+        if kind == "installation" and number.isdigit() and selectors.is_live(int(number)):
+            return self.installation(int(number))
+        return None
+
+    def every(self):
+        fallback = [self.fallback] if self.fallback is not None else []
+        return [self.app, *fallback, *(self.installation(number) for number in selectors.live_ids())]
+
     def installation(self, installation_id):
         """This process's credentials object of one installation (the token itself is shared)."""
         with self._lock:

@@ -36,6 +36,14 @@ def installation_covering(owner, repo):
     )
 
 
+def is_live(installation_id):
+    return Installation.objects.filter(id=installation_id, deleted=False).exists()
+
+
+def live_ids():
+    return list(Installation.objects.filter(deleted=False).order_by("id").values_list("id", flat=True))
+
+
 def installation_list():
     return Installation.objects.filter(deleted=False).prefetch_related("repositories").order_by("account_login", "id")
 

@@ -10,15 +10,15 @@ EXHAUSTED = "exhausted"
 _SEVERITY = {HEALTHY: 0, DEGRADED: 1, EXHAUSTED: 2}
 
 
-def latest_states(client):
-    """resource -> RateLimitState of the client's credential.
+def latest_states(rate_limits, key):
+    """resource -> RateLimitState of the credential ``key``.
 
-    The latest kept by its store, else the newest history row per resource.
+    The latest kept by the store, else the newest history row per resource.
     """
-    states = client.rate_limits.states(client.credential_key)
+    states = rate_limits.states(key)
     if states:
         return states
-    rows = GitHubRateLimit.objects.filter(token_hash=client.credential_key)
+    rows = GitHubRateLimit.objects.filter(token_hash=key)
     for resource in rows.values_list("resource", flat=True).distinct():
         row = rows.filter(resource=resource).order_by("-observed_at", "-id").first()
         states[resource] = RateLimitState(

@@ -23,6 +23,16 @@ class GitHubRateLimitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CredentialQuerySerializer(serializers.Serializer):
+    credential = serializers.RegexField(
+        r"^(token|app|installation:[0-9]+)$",
+        required=False,
+        help_text="Whose limits: token, app or installation:<id>. Default: the service's own credential "
+        "(the token; the App in App mode without GITHUB_TOKEN).",
+        error_messages={"invalid": "Give token, app or installation:<id>."},
+    )
+
+
 class ResourceStateSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
     remaining = serializers.IntegerField()

@@ -2,27 +2,46 @@
 
 import time
 
+from api.exceptions import ApplicationError
 from github.client import get_client
+from github.credentials import credential_for
 
 
-def track_now(client=None):
-    """Ask GitHub for every resource now (GET /rate_limit is free) and store a row per resource."""
+class RateLimitNotAskable(ApplicationError):
+    detail = (
+        "GitHub answers GET /rate_limit for tokens, not for the App itself: "
+        "track credential=installation:<id> (or token) instead."
+    )
+
+
+def track_now(client=None, credential=None):
+    """Ask GitHub for every resource now (GET /rate_limit is free) and store a row per resource.
+
+    ``credential``: whose limits (the client's default credential when None).
+    """
     client = client or get_client()
-    return client.rate_limits.snapshot(client.credential_key, client.rate_limit_states())
+    credential = credential or credential_for(client.credentials, "/rate_limit", {})
+    if not getattr(credential, "asks_rate_limit", True):
+        raise RateLimitNotAskable()
+    return client.rate_limits.snapshot(credential.key, client.rate_limit_states(credential))
 
 
-def refresh_if_older(max_age, client=None, now=None):
-    """Latest states; fetched from GET /rate_limit first when the core state is older than ``max_age``.
+def refresh_if_older(max_age, client=None, now=None, credential=None):
+    """Latest states of ``credential`` (the client's default when None); fetched from GET /rate_limit first
+    when the core state is older than ``max_age``.
 
     Returns (states, refreshed). The fetch's errors propagate (GitHubError and subclasses).
     """
     client = client or get_client()
     now = now if now is not None else time.time()
-    store, key = client.rate_limits, client.credential_key
+    store = client.rate_limits
+    credential = credential or credential_for(client.credentials, "/rate_limit", {})
+    key = credential.key
     states = store.states(key)
     core = states.get("core")
-    if core is not None and now - core.observed_at <= max_age:
+    fresh = core is not None and now - core.observed_at <= max_age
+    if fresh or not getattr(credential, "asks_rate_limit", True):
         return states, False
-    for state in client.rate_limit_states():
+    for state in client.rate_limit_states(credential):
         store.record(key, state)
     return store.states(key), True

@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 
 from github import cache
 from github import metrics as github_metrics
+from github.credentials import credential_kind
 from github.sansio import RateLimitState
 
 from .models import GitHubRateLimit
@@ -59,8 +60,13 @@ class RateLimitStore:
 
         Returns the row written, if any. An older observation never overwrites a newer one.
         """
-        github_metrics.GITHUB_API_RATE_LIMIT_REMAINING.labels(resource=state.resource).set(state.remaining)
-        github_metrics.GITHUB_API_RATE_LIMIT_LIMIT.labels(resource=state.resource).set(state.limit)
+        kind = credential_kind(key)
+        github_metrics.GITHUB_API_RATE_LIMIT_REMAINING.labels(resource=state.resource, credential_kind=kind).set(
+            state.remaining
+        )
+        github_metrics.GITHUB_API_RATE_LIMIT_LIMIT.labels(resource=state.resource, credential_kind=kind).set(
+            state.limit
+        )
         with self._lock:
             self._local_states.setdefault(key, {})[state.resource] = state
         shared_key = state_key(key)

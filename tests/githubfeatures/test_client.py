@@ -287,7 +287,7 @@ def test_rate_limit_state_is_recorded_with_history_at_most_every_interval(client
     assert rows[0].token_hash == hashlib.sha256(FAKE_TOKEN.encode()).hexdigest()
     core = [s for s in state if s.resource == "core"][0]
     assert core.remaining == 4998 and core.limit == 5000
-    assert metric("github_api_rate_limit_remaining", resource="core") == 4998
+    assert metric("github_api_rate_limit_remaining", resource="core", credential_kind="token") == 4998
 
 
 # --- Secondary rate limit ------------------------------------------------------------------

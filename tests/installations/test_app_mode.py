@@ -4,11 +4,13 @@ installation tokens per repository, installation events, and no token anywhere i
 import copy
 import logging
 import threading
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from github.client import get_client
 from installations.models import Installation
@@ -263,3 +265,94 @@ def test_installation_events_from_another_hook_are_not_trusted(github_app, deliv
     assert not Installation.objects.filter(id=github_app.installation_id).exists()
     deliver("created", github_app.installation_id)
     assert Installation.objects.filter(id=github_app.installation_id, deleted=False).exists()
+
+
+def test_status_and_health_are_per_credential_and_exhausted_only_for_the_one_that_is(
+    github_app, staff_client, settings
+):
+    settings.GITHUB_RATE_LIMIT_STATUS_MAX_AGE = 0  # every answer asks GitHub (GET /rate_limit, per installation)
+    github_app.add_repo("octo-org", "tools")
+    other = github_app.add_installation("octo-org", repositories=[("octo-org", "tools")])
+    # Both installations become known to the service by a call about one of their repositories.
+    assert staff_client.get(INFO).status_code == 200
+    assert staff_client.get("/api/v1/github/octo-org/tools/info").status_code == 200
+    exhausted, healthy = f"installation:{github_app.installation_id}", f"installation:{other}"
+    github_app.set_rate_limit(remaining=0, reset_in=3600, installation=github_app.installation_id)
+    github_app.set_rate_limit(remaining=4000, limit=5000, installation=other)
+
+    health = staff_client.get("/api/v1/rate-limits/health", {"credential": exhausted})
+    assert health.status_code == 503
+    assert health.json()["credential"] == exhausted and health.json()["resources"]["core"]["remaining"] == 0
+    health = staff_client.get("/api/v1/rate-limits/health", {"credential": healthy})
+    assert health.status_code == 200 and health.json()["status"] == "healthy"
+    status = staff_client.get("/api/v1/rate-limits/status", {"credential": healthy}).json()
+    assert status["credential"] == healthy and status["resources"]["core"]["remaining"] == 4000
+    # Without ?credential= it is the service's own credential: the App, whose limit no installation spends.
+    default = staff_client.get("/api/v1/rate-limits/health")
+    assert default.status_code == 200 and default.json()["credential"] == "app"
+    assert "ghs_" not in health.content.decode() + default.content.decode()
+    # Metrics name the credential's kind, never which installation: the series stay bounded.
+    metrics = staff_client.get("/metrics").content.decode()
+    assert 'github_api_rate_limit_remaining{credential_kind="installation",resource="core"}' in metrics
+    assert f"installation:{other}" not in metrics and f'"{other}"' not in metrics
+
+
+@pytest.mark.parametrize(
+    ("credential", "status", "detail"),
+    [
+        ("installation:999", 404, "This service has no GitHub credential installation:999."),
+        ("token", 404, "This service has no GitHub credential token."),  # App only, no GITHUB_TOKEN
+        ("installation:x", 400, "credential: Give token, app or installation:<id>."),
+        ("ghs_secret", 400, "credential: Give token, app or installation:<id>."),
+    ],
+)
+def test_a_credential_the_service_has_not_is_a_clear_error(github_app, staff_client, credential, status, detail):
+    for path in ("status", "health"):
+        response = staff_client.get(f"/api/v1/rate-limits/{path}", {"credential": credential})
+        assert (response.status_code, response.json()["detail"]) == (status, detail)
+
+
+def test_the_app_itself_is_not_tracked_with_get_rate_limit(github_app, staff_client):
+    response = staff_client.post("/api/v1/rate-limits/track?credential=app")
+    assert response.status_code == 400 and "installation:<id>" in response.json()["detail"]
+    assert not github_app.requests_to("/rate_limit")
+
+
+def test_the_periodic_snapshot_covers_every_installation(github_app, staff_client):
+    from ratelimits.models import GitHubRateLimit
+    from ratelimits.tasks import track_rate_limits
+
+    github_app.add_repo("octo-org", "tools")
+    other = github_app.add_installation("octo-org", repositories=[("octo-org", "tools")])
+    assert staff_client.get(INFO).status_code == 200
+    assert staff_client.get("/api/v1/github/octo-org/tools/info").status_code == 200
+    GitHubRateLimit.objects.all().delete()
+
+    assert track_rate_limits() > 0
+    snapshots = GitHubRateLimit.objects.filter(source=GitHubRateLimit.Source.RATE_LIMIT_ENDPOINT)
+    tracked = set(snapshots.values_list("token_hash", flat=True))
+    assert tracked == {f"installation:{github_app.installation_id}", f"installation:{other}"}
+
+
+def test_hooks_sync_ping_and_redelivery_go_as_the_repositorys_installation(github_app, staff_client):
+    from webhooks import hooks
+    from webhooks.models import WebhookConfig
+
+    config = WebhookConfig.objects.create(
+        repository="octocat/hello-world",
+        url="https://hooks.example.test/api/v1/webhooks/github",
+        secret="hook-secret-0123456789",
+        events=["issues"],
+    )
+    configs = "/api/v1/webhooks/configs"
+    assert staff_client.post(f"{configs}/{config.pk}/sync").status_code == 201
+    config.refresh_from_db()
+    assert staff_client.post(f"{configs}/{config.pk}/ping").status_code == 202
+    seeded = github_app.seed_delivery("octocat", "hello-world", config.hook_id, status_code=500)
+    assert hooks.redeliver_failed(config, since=timezone.now() - timedelta(hours=1)).redelivered == 1
+
+    calls = [r for r in github_app.requests if r.path.startswith("/repos/octocat/hello-world/hooks")]
+    assert {r.method for r in calls} == {"POST", "GET"} and len(calls) >= 4
+    assert {(r.credential, r.installation_id) for r in calls} == {("installation", github_app.installation_id)}
+    assert github_app.token_requests(github_app.installation_id) == 1
+    assert seeded["guid"]

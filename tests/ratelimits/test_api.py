@@ -147,7 +147,7 @@ def test_history_fallback_to_database_when_the_cache_is_empty(fake_github, staff
     get_client().rate_limits.reset()
     from ratelimits import selectors
 
-    assert selectors.latest_states(get_client())["core"].limit == 5000
+    assert selectors.latest_states(get_client().rate_limits, get_client().credential_key)["core"].limit == 5000
 
 
 @pytest.mark.parametrize("path", ["status", "health", "history"])
