@@ -29,16 +29,20 @@ BURST = 20
 class TwoWorkers:
     """gunicorn with gunicorn.conf.py and two workers on the test database; the access log names the worker."""
 
-    def __init__(self, tmp_path, redis_url):
+    def __init__(self, tmp_path, redis_url, **env):
         self.access_log = tmp_path / "access.log"
+        environment = {
+            "REDIS_URL": redis_url,
+            # Deliveries are stored and published; no worker runs, nothing here needs them processed.
+            "CELERY_BROKER_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0",
+            "GUNICORN_ACCESS_LOG": self.access_log,
+            **env,
+        }
         self.base, self.process = drills.start_gunicorn(
             tmp_path,
             drills.test_database_url(),
             arguments=["--access-logformat", "%(p)s %(s)s"],
-            REDIS_URL=redis_url,
-            # Deliveries are stored and published; no worker runs, nothing here needs them processed.
-            CELERY_BROKER_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0",
-            GUNICORN_ACCESS_LOG=self.access_log,
+            **environment,
         )
 
     def stop(self):

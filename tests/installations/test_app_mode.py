@@ -1,7 +1,6 @@
 """The service as a GitHub App, against the simulator over real HTTP: the key, GitHub's clock,
 installation tokens per repository, installation events, and no token anywhere it should not be."""
 
-import copy
 import logging
 import threading
 from datetime import timedelta
@@ -14,15 +13,10 @@ from django.utils import timezone
 
 from github.client import get_client
 from installations.models import Installation
-from tests.conftest import post_delivery, requires_postgres, sample_json
-from tests.installations.conftest import APP_ID
+from tests.conftest import post_delivery, requires_postgres
+from tests.installations.conftest import APP_HOOK, APP_ID, installation_event
 
 INFO = "/api/v1/github/octocat/hello-world/info"
-# What GitHub sends with every delivery of the App's own webhook.
-APP_HOOK = {
-    "X-GitHub-Hook-Installation-Target-Type": "integration",
-    "X-GitHub-Hook-Installation-Target-ID": str(APP_ID),
-}
 
 
 def check_app():
@@ -96,23 +90,6 @@ def test_a_repository_the_app_is_not_installed_on_is_a_clear_404_or_goes_with_gi
     assert len(github_app.jwt_requests("/repos/octocat/elsewhere/installation")) == 1  # "not installed" remembered
     settings.GITHUB_TOKEN = "ghp_fakeTokenForTheSimulator0123456789ABCD"
     assert staff_client.get("/api/v1/github/octocat/elsewhere/info").status_code == 200
-
-
-def installation_event(action, installation_id, account="octocat"):
-    """A real ``installation`` payload, for this installation and account."""
-    payload = copy.deepcopy(sample_json("installation/created.payload.json"))
-    payload["action"] = action
-    installation_event.clock += 1  # GitHub's updated_at moves with every change
-    suspended = "2026-11-30T12:00:00Z" if action == "suspend" else None
-    payload["installation"].update(id=installation_id, updated_at=installation_event.clock, suspended_at=suspended)
-    payload["installation"]["account"]["login"] = account
-    payload["repositories"] = [
-        {"id": 1, "name": "hello-world", "full_name": f"{account}/hello-world", "private": False}
-    ]
-    return payload
-
-
-installation_event.clock = 2_000_000_000
 
 
 @pytest.fixture
