@@ -53,7 +53,7 @@ def gunicorn_server(tmp_path):
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its workers still booting (a slow machine)
             time.sleep(0.2)
     else:
         process.kill()
