@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "repositories",
     "githubfeatures",
     "installations",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [
@@ -309,7 +310,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ratelimits.tasks.track_rate_limits",
         "schedule": 300.0,
     },
+    "send-due-messages": {
+        "task": "subscriptions.tasks.send_due_messages",
+        "schedule": env.float("SUBSCRIPTION_SWEEP_INTERVAL_SECONDS", default=10.0),
+    },
 }
+
+# --- Subscriptions (issue 15): processed events pushed to the team's endpoints ---------------
+SUBSCRIPTION_TIMEOUT_SECONDS = env.float("SUBSCRIPTION_TIMEOUT_SECONDS", default=15.0)
+# Seconds before each attempt (the first is attempt 1); Svix's schedule: 8 attempts over ~27 hours.
+SUBSCRIPTION_RETRY_SCHEDULE = [
+    float(seconds)
+    for seconds in env.list(
+        "SUBSCRIPTION_RETRY_SCHEDULE", default=["0", "5", "300", "1800", "7200", "18000", "36000", "36000"]
+    )
+]
+# Up to this fraction is added to each retry delay, so failed messages do not all come back at once.
+SUBSCRIPTION_RETRY_JITTER = env.float("SUBSCRIPTION_RETRY_JITTER", default=0.1)
+# A Retry-After (429/503) is honoured up to this many seconds.
+SUBSCRIPTION_RETRY_AFTER_MAX_SECONDS = env.float("SUBSCRIPTION_RETRY_AFTER_MAX_SECONDS", default=3600.0)
+SUBSCRIPTION_DISABLE_AFTER_HOURS = env.float("SUBSCRIPTION_DISABLE_AFTER_HOURS", default=120.0)
+# CIDRs a subscription URL may resolve into besides public addresses (loopback, private networks...).
+SUBSCRIPTION_ALLOWED_NETWORKS = env.list("SUBSCRIPTION_ALLOWED_NETWORKS", default=[])
+SUBSCRIPTION_USER_AGENT = env.str("SUBSCRIPTION_USER_AGENT", default="ghsvc-subscriptions/1.0")
+# django-fernet-encrypted-fields: the salt of the key it derives from SECRET_KEY (and its
+# fallbacks). Not a secret; changing it makes stored subscription secrets unreadable.
+SALT_KEY = ["ghsvc-encrypted-fields"]
 
 # --- GitHub API client --------------------------------------------------------
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com")

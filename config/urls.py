@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/github/<str:owner>/<str:repo>/", include(github_urlpatterns)),
     path("api/v1/github/", include("installations.urls")),
     path("api/v1/rate-limits/", include("ratelimits.urls")),
+    path("api/v1/", include("subscriptions.urls")),
     path("api/v1/", include("repositories.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+from subscriptions.selectors import BacklogCollector
 from webhooks.selectors import PendingEventsCollector
 
 _migrations_checked = False
@@ -94,4 +95,5 @@ def metrics(request):
     # Queue depth is read from the database at scrape time, in this process only.
     live = CollectorRegistry()
     live.register(PendingEventsCollector())
+    live.register(BacklogCollector())
     return HttpResponse(generate_latest(registry) + generate_latest(live), content_type=CONTENT_TYPE_LATEST)

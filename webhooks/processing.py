@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import handlers, metrics
+from . import handlers, metrics, signals
 from .models import WebhookEvent
 from .outbox import publish_events
 
@@ -77,6 +77,7 @@ def process_event(event_id):
             WebhookEvent.objects.filter(pk=event.pk).update(
                 status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), last_error=""
             )
+            signals.event_processed.send(sender=WebhookEvent, event=event)
     except Exception as exc:
         final = event.attempts >= settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS
         metrics.WEBHOOK_EVENTS_FAILED.labels(event_label, str(final).lower()).inc()
