@@ -98,8 +98,28 @@ def claim(message_id, now):
     return next(iter(claimed), None)
 
 
+def mark_queued(message_ids, seconds):
+    """Mark the messages a task is about to be queued for; the ids marked (those no queued task waits for)."""
+    now = timezone.now()
+    ids = [int(message_id) for message_id in message_ids]
+    placeholders = ", ".join(["%s"] * len(ids))
+    marked = Message.objects.raw(
+        f"UPDATE {Message._meta.db_table} SET queued_until = %s "
+        f"WHERE id IN ({placeholders}) AND (queued_until IS NULL OR queued_until < %s) RETURNING id",
+        [now + timedelta(seconds=seconds), *ids, now],
+    )
+    found = {message.pk for message in marked}
+    return [message_id for message_id in ids if message_id in found]  # in the order asked
+
+
+def unmark_queued(message_ids):
+    Message.objects.filter(pk__in=list(message_ids)).update(queued_until=None)
+
+
 def send(message_id):
     """One attempt at a message, if it can be claimed; what to do next."""
+    # Its task has started: from now on a kick or the sweep may queue it again.
+    Message.objects.filter(pk=message_id, queued_until__isnull=False).update(queued_until=None)
     now = timezone.now()
     message = claim(message_id, now)
     if message is None:
@@ -202,7 +222,8 @@ def settle(message, subscription, answer):
                 locked_until=None,
                 last_status_code=answer.status_code,
             )
-            Subscription.objects.filter(pk=subscription.pk, failing_since__isnull=False).update(failing_since=None)
+            if subscription.failing_since is not None:  # as read a moment ago: most deliveries skip this write
+                Subscription.objects.filter(pk=subscription.pk).update(failing_since=None)
         elif answer.status_code == GONE:
             # The endpoint says it is gone for good: stop at once; the message waits for a re-enable.
             outcome = "held"
@@ -225,7 +246,8 @@ def settle(message, subscription, answer):
                     last_status_code=answer.status_code,
                 )
                 sent.retry_in = delay
-            Subscription.objects.filter(pk=subscription.pk, failing_since__isnull=True).update(failing_since=now)
+            if subscription.failing_since is None:
+                Subscription.objects.filter(pk=subscription.pk, failing_since__isnull=True).update(failing_since=now)
             _disable_when_failing_too_long(subscription.pk, now)
     metrics.SUBSCRIPTION_MESSAGES.labels(outcome).inc()
     if outcome in ("delivered", "failed") and message.lane:

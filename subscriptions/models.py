@@ -68,6 +68,9 @@ class Message(models.Model):
     next_attempt_at = models.DateTimeField()
     # Set while a worker is sending it; a worker that died leaves it to be taken over after this.
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Set while a task for it waits in the queue (cleared when the task starts), so the sweep and the
+    # ordered lanes' kicks do not queue it again while a backlog drains; a lost task's mark runs out.
+    queued_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

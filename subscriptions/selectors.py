@@ -57,9 +57,11 @@ def lane_heads(lane, subscription_id=None):
 
 
 def due_message_ids(now, limit):
-    """Pending messages nobody holds whose time has come, of active subscriptions; per ordered lane only its head."""
+    """Pending messages nobody holds or has queued whose time has come, of active subscriptions;
+    per ordered lane only its head."""
     due = Message.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+        Q(queued_until__isnull=True) | Q(queued_until__lt=now),
         status=Message.Status.PENDING,
         next_attempt_at__lte=now,
         subscription__active=True,

@@ -45,6 +45,8 @@ def update_subscription(subscription, **fields):
         setattr(subscription, name, value)
     if subscription.active and not was_active:
         _resume(subscription)
+    elif was_active and not subscription.active and not subscription.disabled_reason:
+        subscription.disabled_reason = "Disabled by staff."
     subscription.save()
     return subscription
 
@@ -102,7 +104,11 @@ def _send_after_commit(message_ids, lane):
 
 
 def fan_out(event, subscriptions=None):
-    """A message per active subscription that wants the event, at most once each; ids of those pending."""
+    """A message per active subscription that wants the event, at most once each.
+
+    Returns the ids of the pending ones to send now: those of unordered subscriptions. An ordered
+    lane is sent from its head (``lane_heads``), never a task per message that could only wait.
+    """
     candidates = subscriptions if subscriptions is not None else Subscription.objects.filter(active=True)
     wanted = [
         subscription
@@ -128,9 +134,9 @@ def fan_out(event, subscriptions=None):
         ignore_conflicts=True,  # processed again: the message exists already
     )
     return list(
-        Message.objects.filter(event=event, subscription__in=wanted, status=Message.Status.PENDING).values_list(
-            "id", flat=True
-        )
+        Message.objects.filter(
+            event=event, subscription__in=wanted, status=Message.Status.PENDING, lane=""
+        ).values_list("id", flat=True)
     )
 
 

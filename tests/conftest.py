@@ -165,3 +165,31 @@ def webhook_config(db):
     return WebhookConfig.objects.create(
         repository="Codertocat/Hello-World", url="https://hooks.example.test/api/v1/webhooks/github", secret=TEST_SECRET
     )
+
+
+@pytest.fixture
+def real_broker():
+    """Publish to the configured Redis broker instead of running tasks in-process."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def broker_down():
+    """Point the publisher at a port nobody listens on, then back."""
+    from config.celery import app
+
+    good_url = app.conf.broker_url
+
+    def switch(url):
+        # Fresh pools for the new URL (the old ones are left to the garbage collector).
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    switch("redis://127.0.0.1:1/0")
+    yield lambda: switch(good_url)
+    switch(good_url)

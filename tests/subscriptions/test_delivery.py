@@ -333,3 +333,43 @@ def test_the_command_sends_what_is_due(subscriber, subscribe, deliver):
     call_command("send_due_messages", stdout=out)
     assert "sent or handed to the workers: 1" in out.getvalue()
     assert len(subscriber.received) == 2
+
+
+def test_a_failed_event_is_sent_once_it_is_reprocessed_successfully(
+    subscriber, subscribe, deliver, staff_client, settings, django_capture_on_commit_callbacks
+):
+    from webhooks import handlers
+    from webhooks.models import WebhookEvent
+
+    settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS = 1
+
+    def explode(event):
+        raise RuntimeError("a handler failed")
+
+    subscribe()
+    handlers.on("star")(explode)
+    try:
+        receipt = deliver("star", "star/created.payload.json")
+    finally:
+        handlers._registry["star"].remove(explode)
+    event = WebhookEvent.objects.get(delivery_id=receipt["delivery_id"])
+    assert event.status == WebhookEvent.Status.FAILED
+    assert subscriber.received == [] and not Message.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.post(f"/api/v1/webhooks/events/{event.pk}/reprocess").status_code == 202
+    [received] = subscriber.received
+    assert json.loads(received.body)["data"]["delivery_id"] == receipt["delivery_id"]
+
+
+def test_an_event_skipped_at_intake_is_not_sent(subscriber, subscribe, client, settings):
+    from tests.conftest import post_delivery, sample_bytes
+    from webhooks.models import WebhookConfig
+
+    subscribe()
+    WebhookConfig.objects.create(
+        repository="Codertocat/Hello-World", url="https://h.example.test/x", secret="s" * 20, events=["push"]
+    )
+    response = post_delivery(client, "issues", sample_bytes("issues/opened.payload.json"), secret="s" * 20)
+    assert response.status_code in (200, 202) and response.json()["status"] == "skipped"
+    assert subscriber.received == [] and not Message.objects.exists()

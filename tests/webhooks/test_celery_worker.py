@@ -12,7 +12,6 @@ import time
 import pytest
 from django.db import connection
 
-from config.celery import app
 from repositories.models import PullRequest
 from tests.conftest import ROOT, TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
 from webhooks import processing
@@ -28,14 +27,6 @@ def wait_until(predicate, timeout=30.0):
             return True
         time.sleep(0.1)
     return False
-
-
-@pytest.fixture
-def real_broker():
-    """Publish to the configured Redis broker instead of running tasks in-process."""
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = True
 
 
 @pytest.fixture
@@ -70,22 +61,6 @@ def worker_process(real_broker, settings):
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-
-
-@pytest.fixture
-def broker_down():
-    """Point the publisher at a port nobody listens on, then back."""
-    good_url = app.conf.broker_url
-
-    def switch(url):
-        # Fresh pools for the new URL (the old ones are left to the garbage collector).
-        app.conf.broker_url = url
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    switch("redis://127.0.0.1:1/0")
-    yield lambda: switch(good_url)
-    switch(good_url)
 
 
 def test_signed_delivery_is_processed_by_a_worker_process(client, settings, worker_process):
