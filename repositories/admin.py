@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
+from . import selectors
 from .models import Commit, Issue, Label, PullRequest, Push, Repository
 
 
@@ -16,11 +19,85 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+RECENT_ON_REPOSITORY = 10
+
+
 @admin.register(Repository)
 class RepositoryAdmin(ReadOnlyAdmin):
     list_display = ["full_name", "private", "default_branch", "archived", "deleted", "github_updated_at", "synced_at"]
     list_filter = ["private", "archived", "deleted"]
     search_fields = ["full_name", "description"]
+    readonly_fields = ["on_github", "related", "recent_pushes", "recent_events"]
+
+    def get_fields(self, request, obj=None):
+        return [*self.readonly_fields, *(f.name for f in Repository._meta.fields if f.name != "id")]
+
+    @admin.display(description="on GitHub")
+    def on_github(self, repository):
+        url = f"https://github.com/{repository.full_name}"
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url)
+
+    @admin.display(description="state")
+    def related(self, repository):
+        """Counts of its pull requests, issues and pushes, each linked to the filtered list (indexed counts)."""
+        links = []
+        for model, label in ((PullRequest, "pull requests"), (Issue, "issues"), (Push, "pushes")):
+            count = model.objects.filter(repository=repository).count()
+            url = reverse(f"admin:repositories_{model._meta.model_name}_changelist")
+            links.append(
+                format_html('<a href="{}?repository__id__exact={}">{} {}</a>', url, repository.pk, count, label)
+            )
+        return format_html_join(", ", "{}", ((link,) for link in links))
+
+    @admin.display(description="last pushes")
+    def recent_pushes(self, repository):
+        pushes = Push.objects.filter(repository=repository).order_by("-received_at")[:RECENT_ON_REPOSITORY]
+        return _table(
+            ["received", "ref", "commits", "pusher"],
+            (
+                (
+                    format_html(
+                        '<a href="{}">{}</a>',
+                        reverse("admin:repositories_push_change", args=[push.pk]),
+                        f"{push.received_at:%Y-%m-%d %H:%M:%S}",
+                    ),
+                    push.ref,
+                    push.commit_count,
+                    push.pusher_name,
+                )
+                for push in pushes
+            ),
+        )
+
+    @admin.display(description="last events")
+    def recent_events(self, repository):
+        events = selectors.recent_events_of(repository.full_name, RECENT_ON_REPOSITORY)
+        return _table(
+            ["received", "event", "status"],
+            (
+                (
+                    format_html(
+                        '<a href="{}">{}</a>',
+                        reverse("admin:webhooks_webhookevent_change", args=[event.pk]),
+                        f"{event.received_at:%Y-%m-%d %H:%M:%S}",
+                    ),
+                    f"{event.event}.{event.action}" if event.action else event.event,
+                    event.status,
+                )
+                for event in events
+            ),
+        )
+
+
+def _table(headers, rows):
+    rows = list(rows)
+    if not rows:
+        return "None yet."
+    head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows)
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
 @admin.register(PullRequest)

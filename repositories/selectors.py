@@ -1,5 +1,7 @@
 """Reads of repository state (what the webhook handlers stored)."""
 
+from webhooks.models import WebhookEvent
+
 from .models import Issue, PullRequest, Push, Repository
 
 
@@ -22,3 +24,12 @@ def issues_of(repository, *, state=None, include_deleted=False):
 def pushes_of(repository, *, ref=None):
     queryset = Push.objects.filter(repository=repository).prefetch_related("commits").order_by("-received_at", "-id")
     return queryset.filter(ref=ref) if ref else queryset
+
+
+def recent_events_of(full_name, count):
+    """The newest stored deliveries about a repository, without their payloads."""
+    return list(
+        WebhookEvent.objects.filter(repository_full_name=full_name)
+        .order_by("-received_at")
+        .only("id", "event", "action", "status", "received_at")[:count]
+    )

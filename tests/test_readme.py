@@ -39,7 +39,7 @@ def test_the_layout_section_names_every_package_of_the_tree_and_no_other():
         if path.parent.name not in {"tests"} and not path.parent.name.startswith(".")
     }
     packages |= {
-        path.name for path in ROOT.iterdir() if path.is_dir() and path.name in {"bench", "deploy", "templates"}
+        path.name for path in ROOT.iterdir() if path.is_dir() and path.name in {"bench", "deploy", "docs", "templates"}
     }
     layout = section("Layout")
     listed = set(re.findall(r"^\| `(\w+)/`", layout, flags=re.MULTILINE))

@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from api.exceptions import ApplicationError
@@ -55,8 +56,21 @@ def sync_hook(config):
     """Create the config's hook on GitHub, or update it when ``hook_id`` is known.
 
     A hook deleted on GitHub (404 on update) is created again. Returns True
-    when a hook was created.
+    when a hook was created. The outcome is kept on the config (``hook_synced_at``,
+    ``hook_sync_error``) for staff to see.
     """
+    try:
+        created = _sync_hook(config)
+    except (GitHubError, ApplicationError) as exc:
+        error = exc.message if isinstance(exc, GitHubError) else exc.detail
+        WebhookConfig.objects.filter(pk=config.pk).update(hook_sync_error=str(error)[:255])
+        raise
+    config.hook_synced_at, config.hook_sync_error = timezone.now(), ""
+    WebhookConfig.objects.filter(pk=config.pk).update(hook_synced_at=config.hook_synced_at, hook_sync_error="")
+    return created
+
+
+def _sync_hook(config):
     path = _repository_path(config)
     client = get_client()
     if config.hook_id is not None:

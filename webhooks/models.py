@@ -26,6 +26,10 @@ class WebhookConfig(models.Model):
     content_type = models.CharField(max_length=4, choices=ContentType.choices, default=ContentType.JSON)
     active = models.BooleanField(default=True)
     hook_id = models.BigIntegerField(null=True, blank=True, unique=True, help_text="GitHub's id for this hook.")
+    hook_synced_at = models.DateTimeField(null=True, blank=True, help_text="When the hook was last synced on GitHub.")
+    hook_sync_error = models.CharField(
+        max_length=255, blank=True, default="", help_text="Why the last sync failed (empty when it worked)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -87,6 +87,15 @@ def with_last_delivery(configs):
     return configs.annotate(last_delivery_at=Subquery(newest))
 
 
+def recent_deliveries(config, count):
+    """The config's newest stored deliveries, without their payloads (the (config, received_at) index)."""
+    return list(
+        WebhookEvent.objects.filter(config=config)
+        .order_by("-received_at")
+        .only("id", "delivery_id", "event", "action", "status", "received_at")[:count]
+    )
+
+
 def event_list():
     # The list never shows payloads; they can be megabytes each.
     return WebhookEvent.objects.defer("payload", "headers")

@@ -43,11 +43,13 @@ class WebhookConfigSerializer(serializers.ModelSerializer):
             "content_type",
             "active",
             "hook_id",
+            "hook_synced_at",
+            "hook_sync_error",
             "last_delivery_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["hook_synced_at", "hook_sync_error", "created_at", "updated_at"]
 
     def get_has_secret(self, config) -> bool:
         return bool(config.secret)

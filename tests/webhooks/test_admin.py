@@ -34,7 +34,7 @@ def test_adding_a_config_generates_a_strong_secret(staff_admin):
         {
             "repository": "octo-org/octo-repo",
             "url": "https://hooks.example.test/hook",
-            "events": '["*"]',
+            "all_events": "on",
             "content_type": "json",
             "active": "on",
             "new_secret": "",
@@ -51,7 +51,7 @@ def test_changing_the_secret_in_admin_rotates_it(staff_admin, webhook_config):
         {
             "repository": webhook_config.repository,
             "url": webhook_config.url,
-            "events": '["*"]',
+            "all_events": "on",
             "content_type": "json",
             "active": "on",
             "new_secret": "brand-new-secret-value",
@@ -89,3 +89,32 @@ def test_config_admin_shows_the_last_delivery_and_sorts_by_it(staff_admin, webho
     assert formats.localize(timezone.template_localtime(received_at)) in page.content.decode()
     change = staff_admin.get(f"/admin/webhooks/webhookconfig/{webhook_config.pk}/change/")
     assert formats.localize(timezone.template_localtime(received_at)) in change.content.decode()
+
+
+def test_the_config_form_stores_ticked_events_as_the_api_does(staff_admin):
+    base = {"url": "https://hooks.example.test/hook", "content_type": "json", "active": "on", "new_secret": ""}
+    ticked = staff_admin.post(
+        "/admin/webhooks/webhookconfig/add/", {**base, "repository": "octo-org/a", "events": ["push", "issues", "push"]}
+    )
+    assert ticked.status_code == 302
+    assert WebhookConfig.objects.get(repository="octo-org/a").events == ["issues", "push"]
+    everything = staff_admin.post(
+        "/admin/webhooks/webhookconfig/add/",
+        {**base, "repository": "octo-org/b", "all_events": "on", "events": ["push"]},
+    )
+    assert everything.status_code == 302
+    assert WebhookConfig.objects.get(repository="octo-org/b").events == ["*"]
+    nothing = staff_admin.post("/admin/webhooks/webhookconfig/add/", {**base, "repository": "octo-org/c"})
+    assert (
+        nothing.status_code == 200 and "Tick at least one event, or &quot;All events&quot;." in nothing.content.decode()
+    )
+    unknown = staff_admin.post(
+        "/admin/webhooks/webhookconfig/add/", {**base, "repository": "octo-org/d", "events": ["not_an_event"]}
+    )
+    assert unknown.status_code == 200 and "Select a valid choice" in unknown.content.decode()
+    # The groups on the page hold every GitHub event once.
+    page = staff_admin.get("/admin/webhooks/webhookconfig/add/").content.decode()
+    from webhooks.constants import GITHUB_EVENT_GROUPS, GITHUB_EVENTS
+
+    assert all(f'value="{name}"' in page for name in GITHUB_EVENTS)
+    assert all(group in page for group in GITHUB_EVENT_GROUPS)
