@@ -18,7 +18,7 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = Subscription
-        fields = ["name", "url", "events", "actions", "repositories", "branches", "ordered", "active", "max_per_second"]
+        fields = Subscription.SETTABLE_FIELDS
 
     def clean_url(self):
         try:
@@ -57,21 +57,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["name", "url", "active", "ordered", "disabled_reason", "failing_since", "created_at"]
     list_filter = ["active", "ordered"]
     search_fields = ["name", "url"]
-    fields = [
-        "name",
-        "url",
-        "events",
-        "actions",
-        "repositories",
-        "branches",
-        "ordered",
-        "active",
-        "max_per_second",
-        "disabled_reason",
-        "failing_since",
-        "recent_messages",
-    ]
-    readonly_fields = ["disabled_reason", "failing_since", "recent_messages"]
+    fields = [*Subscription.SETTABLE_FIELDS, *Subscription.STATE_FIELDS, "recent_messages"]
+    readonly_fields = [*Subscription.STATE_FIELDS, "recent_messages"]
     actions = ["enable", "disable", "replay_failed"]
 
     def save_model(self, request, obj, form, change):

@@ -9,6 +9,20 @@ from webhooks.models import WebhookEvent
 class Subscription(models.Model):
     """An endpoint of the team's that processed GitHub events are pushed to (Standard Webhooks)."""
 
+    # What staff set (API and admin alike); the rest is the service's.
+    SETTABLE_FIELDS = [
+        "name",
+        "url",
+        "events",
+        "actions",
+        "repositories",
+        "branches",
+        "ordered",
+        "active",
+        "max_per_second",
+    ]
+    STATE_FIELDS = ["disabled_reason", "failing_since"]
+
     name = models.CharField(max_length=100)
     url = models.URLField(
         max_length=2000, help_text="Where messages are POSTed: https (plain http only inside allowed networks)."

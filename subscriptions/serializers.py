@@ -23,23 +23,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Subscription
-        fields = [
-            "id",
-            "name",
-            "url",
-            "events",
-            "actions",
-            "repositories",
-            "branches",
-            "ordered",
-            "active",
-            "max_per_second",
-            "disabled_reason",
-            "failing_since",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["disabled_reason", "failing_since", "created_at", "updated_at"]
+        fields = ["id", *Subscription.SETTABLE_FIELDS, *Subscription.STATE_FIELDS, "created_at", "updated_at"]
+        read_only_fields = [*Subscription.STATE_FIELDS, "created_at", "updated_at"]
 
     def validate_url(self, value):
         try:

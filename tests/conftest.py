@@ -193,3 +193,34 @@ def broker_down():
     switch("redis://127.0.0.1:1/0")
     yield lambda: switch(good_url)
     switch(good_url)
+
+
+@pytest.fixture
+def celery_worker_process(real_broker):
+    """Start a real `celery worker` (solo pool) on the test database: ``start(**env)``; stopped after the test."""
+    import subprocess
+    import sys
+
+    processes = []
+
+    def start(**env):
+        db = connection.settings_dict
+        environment = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "worker-test-only"),
+            "GITHUB_WEBHOOK_SECRET": TEST_SECRET,
+            **env,
+        }
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=environment))
+        return processes[-1]
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -221,6 +221,27 @@ class WebhookConfigAdmin(admin.ModelAdmin):
         return ", ".join(config.events)
 
 
+EVENT_DELIVERY_FIELDS = [
+    "delivery_id",
+    "event_action",
+    "repository_full_name",
+    "sender_login",
+    "hook_id",
+    "installation_id",
+    "received_at",
+    "config",
+]
+EVENT_PROCESSING_FIELDS = [
+    "status",
+    "attempts",
+    "last_error",
+    "processing_started_at",
+    "next_attempt_at",
+    "processed_at",
+    "processing_time",
+]
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     change_form_template = "admin/webhooks/webhookevent/change_form.html"
@@ -228,60 +249,14 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_filter = ["event", "status", "repository_full_name"]
     search_fields = ["delivery_id", "repository_full_name", "sender_login"]
     date_hierarchy = "received_at"
-    # What GitHub sent, apart from what the service did with it.
+    # What GitHub sent, apart from what the service did with it; every field read-only.
     fieldsets = [
-        (
-            "Delivery (what GitHub sent)",
-            {
-                "fields": [
-                    "delivery_id",
-                    "event_action",
-                    "repository_full_name",
-                    "sender_login",
-                    "hook_id",
-                    "installation_id",
-                    "received_at",
-                    "config",
-                ]
-            },
-        ),
-        (
-            "Processing (what the service did)",
-            {
-                "fields": [
-                    "status",
-                    "attempts",
-                    "last_error",
-                    "processing_started_at",
-                    "next_attempt_at",
-                    "processed_at",
-                    "processing_time",
-                ]
-            },
-        ),
+        ("Delivery (what GitHub sent)", {"fields": EVENT_DELIVERY_FIELDS}),
+        ("Processing (what the service did)", {"fields": EVENT_PROCESSING_FIELDS}),
         ("Payload", {"classes": ["collapse"], "fields": ["payload_size", "pretty_payload"]}),
         ("Headers", {"classes": ["collapse"], "fields": ["pretty_headers"]}),
     ]
-    readonly_fields = [
-        "delivery_id",
-        "event_action",
-        "repository_full_name",
-        "sender_login",
-        "hook_id",
-        "installation_id",
-        "received_at",
-        "config",
-        "status",
-        "attempts",
-        "last_error",
-        "processing_started_at",
-        "next_attempt_at",
-        "processed_at",
-        "processing_time",
-        "payload_size",
-        "pretty_payload",
-        "pretty_headers",
-    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
     show_full_result_count = False
     actions = ["reprocess"]
 

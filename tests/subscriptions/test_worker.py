@@ -1,16 +1,11 @@
 """On the real engine: a Celery worker process sends the messages; the broker down delays them, loses none."""
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.db import connection
 from standardwebhooks.webhooks import Webhook
 
 from subscriptions.models import Message
 from subscriptions.tasks import send_due_messages
-from tests.conftest import ROOT, TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
+from tests.conftest import TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
 from tests.webhooks.test_celery_worker import wait_until
 from webhooks import processing
 from webhooks.models import WebhookEvent
@@ -19,26 +14,8 @@ pytestmark = [requires_postgres, requires_redis, pytest.mark.slow, pytest.mark.d
 
 
 @pytest.fixture
-def subscription_worker(real_broker, settings):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SECRET_KEY": settings.SECRET_KEY,  # the subscription's secret is decrypted with it
-        "GITHUB_WEBHOOK_SECRET": TEST_SECRET,
-        "SUBSCRIPTION_ALLOWED_NETWORKS": "127.0.0.0/8",
-        "SUBSCRIPTION_RETRY_SCHEDULE": "0,0,0",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"]
-    process = subprocess.Popen(
-        [*command, "--without-gossip", "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=env
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def subscription_worker(celery_worker_process):
+    return celery_worker_process(SUBSCRIPTION_ALLOWED_NETWORKS="127.0.0.0/8", SUBSCRIPTION_RETRY_SCHEDULE="0,0,0")
 
 
 def test_with_the_broker_down_messages_wait_and_none_is_lost(

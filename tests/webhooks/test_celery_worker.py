@@ -4,16 +4,12 @@ Needs PostgreSQL (the worker process reads the test database over its own
 connection) and Redis (the broker). CI has both.
 """
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
-from django.db import connection
 
 from repositories.models import PullRequest
-from tests.conftest import ROOT, TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
+from tests.conftest import TEST_SECRET, post_delivery, requires_postgres, requires_redis, sample_bytes
 from webhooks import processing
 from webhooks.models import WebhookEvent
 
@@ -30,37 +26,8 @@ def wait_until(predicate, timeout=30.0):
 
 
 @pytest.fixture
-def worker_process(real_broker, settings):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "SECRET_KEY": "worker-test-only",
-        "GITHUB_WEBHOOK_SECRET": TEST_SECRET,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def worker_process(celery_worker_process):
+    return celery_worker_process()
 
 
 def test_signed_delivery_is_processed_by_a_worker_process(client, settings, worker_process):
