@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/rate-limits/", include("ratelimits.urls")),
     path("api/v1/", include("subscriptions.urls")),
     path("api/v1/", include("repositories.urls")),
+    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),

@@ -6,14 +6,23 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
 
 from subscriptions.selectors import BacklogCollector
 from webhooks.selectors import PendingEventsCollector
 
 _migrations_checked = False
+
+
+def home(request):
+    """``/``: staff to the admin (its index leads everywhere), anyone else to its login; never a 404 page."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return HttpResponseRedirect(reverse("admin:index"))
+    return HttpResponseRedirect(f"{reverse('admin:login')}?next={reverse('admin:index')}")
 
 
 @require_GET
@@ -56,22 +65,41 @@ def _check_broker():
     return "ok"
 
 
-@require_GET
-def readyz(request):
-    """Ready to serve: database, migrations, cache and broker; 503 naming what failed."""
+READINESS_CHECKS = (
+    ("database", _check_database),
+    ("migrations", _check_migrations),
+    ("cache", _check_cache),
+    ("broker", _check_broker),
+)
+
+
+def readiness():
+    """check name -> "ok" (or what it is) or "error: <kind>", for /readyz and the scrape alike."""
     checks = {}
-    for name, check in (
-        ("database", _check_database),
-        ("migrations", _check_migrations),
-        ("cache", _check_cache),
-        ("broker", _check_broker),
-    ):
+    for name, check in READINESS_CHECKS:
         try:
             checks[name] = check() or "ok"
         except Exception as exc:  # any failure of a dependency means "not ready"
             checks[name] = f"error: {exc.__class__.__name__}"
             if isinstance(exc, DatabaseError):
                 connection.close()
+    return checks
+
+
+class ReadinessCollector:
+    """Prometheus collector: ``service_ready{check}`` 1 or 0, what /readyz would answer, at scrape time."""
+
+    def collect(self):
+        ready = GaugeMetricFamily("service_ready", "1 when the readiness check passes (as /readyz).", labels=["check"])
+        for name, result in readiness().items():
+            ready.add_metric([name], 0 if result.startswith("error") else 1)
+        yield ready
+
+
+@require_GET
+def readyz(request):
+    """Ready to serve: database, migrations, cache and broker; 503 naming what failed."""
+    checks = readiness()
     failed = [name for name, result in checks.items() if result.startswith("error")]
     if failed:
         return JsonResponse(
@@ -96,4 +124,5 @@ def metrics(request):
     live = CollectorRegistry()
     live.register(PendingEventsCollector())
     live.register(BacklogCollector())
+    live.register(ReadinessCollector())
     return HttpResponse(generate_latest(registry) + generate_latest(live), content_type=CONTENT_TYPE_LATEST)

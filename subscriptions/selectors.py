@@ -93,8 +93,12 @@ class BacklogCollector:
                 .annotate(count=Count("id"))
                 .order_by()
             }
+            disabled_count = Subscription.objects.filter(active=False).count()
         except DatabaseError:
             return
+        disabled = GaugeMetricFamily("subscriptions_disabled", "Subscriptions disabled (by staff, 410 or failures).")
+        disabled.add_metric([], disabled_count)
+        yield disabled
         for status in (Message.Status.PENDING, Message.Status.FAILED):
             for active, state in ((True, "active"), (False, "disabled")):
                 backlog.add_metric([status, state], counts.get((status, active), 0))
