@@ -73,3 +73,29 @@ def test_the_sweep_does_not_queue_a_message_twice_while_its_task_waits(subscribe
     assert send_due_messages() == 1
     assert send_due_messages() == 0  # its task is still in the queue (no worker runs here)
     assert send_due_messages() == 0
+
+
+def test_max_per_second_holds_across_two_worker_processes(subscriber, subscribe, celery_worker_process):
+    """Two real workers share one per-second budget: 10 messages at 2 a second take at least 4 seconds."""
+    from django.utils import timezone
+
+    from subscriptions.tasks import enqueue
+
+    for _ in range(2):
+        celery_worker_process(SUBSCRIPTION_ALLOWED_NETWORKS="127.0.0.0/8", SUBSCRIPTION_RETRY_SCHEDULE="0,0,0")
+    subscription = subscribe(max_per_second=2)
+    ids = [
+        Message.objects.create(
+            msg_id=f"msg_budget_{number}",
+            subscription_id=subscription["id"],
+            type="ping",
+            next_attempt_at=timezone.now(),
+        ).pk
+        for number in range(10)
+    ]
+    assert enqueue(ids) == 10
+    assert wait_until(lambda: Message.objects.filter(status=Message.Status.DELIVERED).count() == 10, timeout=60)
+    # webhook-timestamp: the second each attempt was sent in, right after it took its place in the budget.
+    seconds = sorted(int(received.headers["webhook-timestamp"]) for received in subscriber.received)
+    assert len(seconds) == 10
+    assert seconds[-1] - seconds[0] >= 3, seconds  # unthrottled, two workers send all ten within a second
