@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check browser promtool check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens bench-subscriptions
+.PHONY: run test check test-tools check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens bench-subscriptions
 
 # The runtime lock, with the dev tools' lock layered on top; both with hashes (see README, "Dependencies").
 $(STAMP): requirements.txt requirements-dev.txt
@@ -44,16 +44,13 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile requirements-dev.in --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements-dev.txt
 
 ## test: install, check, and run the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
-test: check browser promtool
+test: check test-tools
 	SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## browser: Chromium and chromium-driver from Debian's packages, for the admin's browser tests
-browser:
-	sh deploy/install-browser.sh
-
-## promtool: Prometheus's promtool from Debian's packages, to check and unit-test deploy/alerts.yml
-promtool:
-	sh deploy/install-promtool.sh
+## test-tools: what the tests drive besides Python, from Debian's packages (Chromium and its driver,
+## promtool); installs only what is missing
+test-tools:
+	sh deploy/install-test-tools.sh
 
 ## serve: production-style locally: migrate, collect static files, then gunicorn + a Celery worker + beat
 ## (needs DATABASE_URL, REDIS_URL and SECRET_KEY; see the README)

@@ -132,10 +132,14 @@ class GitHubClient:
         return f"<GitHubClient {self.base_url}>"
 
     @property
+    def default_credential(self):
+        """The credential GET /rate_limit goes with when none is named (the token, or whom the App's router picks)."""
+        return credential_for(self.credentials, "/rate_limit", {})
+
+    @property
     def credential_key(self):
-        """The key of the credential GET /rate_limit goes with (the token, or in App mode whom the router picks);
-        its states are kept under that key, never a secret."""
-        return credential_for(self.credentials, "/rate_limit", {}).key
+        """The key of ``default_credential``: its states are kept under it, never a secret."""
+        return self.default_credential.key
 
     def close(self):
         self.transport.close()

@@ -18,6 +18,7 @@ class TokenCredentials:
     """A personal access token (``GITHUB_TOKEN``); without one the client is anonymous."""
 
     kind = "token"
+    asks_rate_limit = True  # GitHub answers GET /rate_limit for it
 
     def __init__(self, token=""):
         self._token = token

@@ -78,6 +78,7 @@ class InstallationCredentials:
     """Authenticates as one installation of the App, with its shared token."""
 
     kind = "installation"
+    asks_rate_limit = True  # GitHub answers GET /rate_limit for it
 
     def __init__(self, installation_id, *, fetch_token, clock=time.time, sleep=time.sleep):
         self.installation_id = int(installation_id)

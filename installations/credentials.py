@@ -53,6 +53,7 @@ class AppRouter:
     """
 
     kind = "app"
+    asks_rate_limit = False  # a router is not asked itself; the credential it picks is
 
     def __init__(self, app, fallback=None):
         self.app = app

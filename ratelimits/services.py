@@ -4,7 +4,6 @@ import time
 
 from api.exceptions import ApplicationError
 from github.client import get_client
-from github.credentials import credential_for
 
 
 class RateLimitNotAskable(ApplicationError):
@@ -20,8 +19,8 @@ def track_now(client=None, credential=None):
     ``credential``: whose limits (the client's default credential when None).
     """
     client = client or get_client()
-    credential = credential or credential_for(client.credentials, "/rate_limit", {})
-    if not getattr(credential, "asks_rate_limit", True):
+    credential = credential or client.default_credential
+    if not credential.asks_rate_limit:
         raise RateLimitNotAskable()
     return client.rate_limits.snapshot(credential.key, client.rate_limit_states(credential))
 
@@ -35,12 +34,12 @@ def refresh_if_older(max_age, client=None, now=None, credential=None):
     client = client or get_client()
     now = now if now is not None else time.time()
     store = client.rate_limits
-    credential = credential or credential_for(client.credentials, "/rate_limit", {})
+    credential = credential or client.default_credential
     key = credential.key
     states = store.states(key)
     core = states.get("core")
     fresh = core is not None and now - core.observed_at <= max_age
-    if fresh or not getattr(credential, "asks_rate_limit", True):
+    if fresh or not credential.asks_rate_limit:
         return states, False
     for state in client.rate_limit_states(credential):
         store.record(key, state)

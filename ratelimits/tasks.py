@@ -18,7 +18,7 @@ def track_rate_limits():
     client = get_client()
     written = 0
     for credential in every_credential(client.credentials):
-        if not getattr(credential, "asks_rate_limit", True):
+        if not credential.asks_rate_limit:
             continue
         try:
             written += len(services.track_now(client, credential))

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from api.serializers import GITHUB_ERROR_RESPONSES
 from github.client import get_client
-from github.credentials import credential_for, credential_label, credential_named
+from github.credentials import credential_label, credential_named
 from github.errors import GitHubError
 
 from . import selectors, services
@@ -41,7 +41,7 @@ def _credential(request):
     client = get_client()
     label = query.validated_data.get("credential")
     if label is None:
-        return credential_for(client.credentials, "/rate_limit", {})
+        return client.default_credential
     credential = credential_named(client.credentials, label)
     if credential is None:
         raise NotFound(f"This service has no GitHub credential {label}.")

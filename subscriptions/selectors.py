@@ -1,6 +1,6 @@
 """Reads of subscriptions: their messages, lanes, due work, secrets in force, backlog."""
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.utils import DatabaseError
 from prometheus_client.core import GaugeMetricFamily
 
@@ -58,20 +58,25 @@ def lane_heads(lane, subscription_id=None):
 
 def due_message_ids(now, limit):
     """Pending messages nobody holds or has queued whose time has come, of active subscriptions;
-    per ordered lane only its head."""
-    due = Message.objects.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-        Q(queued_until__isnull=True) | Q(queued_until__lt=now),
+    of an ordered lane only its head (no earlier message of the lane pending), in one query."""
+    ahead = Message.objects.filter(
+        subscription=OuterRef("subscription"),
+        lane=OuterRef("lane"),
         status=Message.Status.PENDING,
-        next_attempt_at__lte=now,
-        subscription__active=True,
+        sequence__lt=OuterRef("sequence"),
     )
-    unordered = list(due.filter(lane="").order_by("next_attempt_at").values_list("id", flat=True)[:limit])
-    lanes = due.exclude(lane="").values_list("subscription_id", "lane").distinct()[:limit]
-    heads = []
-    for subscription_id, lane in lanes:
-        heads += lane_heads(lane, subscription_id=subscription_id)
-    return unordered + heads
+    due = (
+        Message.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            Q(queued_until__isnull=True) | Q(queued_until__lt=now),
+            status=Message.Status.PENDING,
+            next_attempt_at__lte=now,
+            subscription__active=True,
+        )
+        .filter(Q(lane="") | ~Exists(ahead))
+        .order_by("next_attempt_at")
+    )
+    return list(due.values_list("id", flat=True)[:limit])
 
 
 class BacklogCollector:

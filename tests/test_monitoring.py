@@ -21,7 +21,7 @@ PROMETHEUS_SERIES = {"up"}
 def promtool(*arguments):
     binary = shutil.which("promtool")
     if binary is None:
-        pytest.fail("promtool is needed: run `sh deploy/install-promtool.sh` (make test does)")
+        pytest.fail("promtool is needed: run `sh deploy/install-test-tools.sh` (make test does)")
     return subprocess.run([binary, *arguments], cwd=DEPLOY, capture_output=True, text=True, timeout=60)
 
 

@@ -1,4 +1,4 @@
-"""A real headless Chromium (Debian's chromium and chromium-driver, deploy/install-browser.sh) on a live server."""
+"""A real headless Chromium (Debian's chromium and chromium-driver, deploy/install-test-tools.sh) on a live server."""
 
 import os
 import shutil
@@ -20,7 +20,7 @@ def chromium():
 
     binary, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not (binary and driver_path):
-        pytest.fail("chromium and chromedriver are needed: run `sh deploy/install-browser.sh` (make test does)")
+        pytest.fail("chromium and chromedriver are needed: run `sh deploy/install-test-tools.sh` (make test does)")
     options = Options()
     options.binary_location = binary
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100"):
