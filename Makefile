@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check test-tools check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens bench-subscriptions
+.PHONY: run test check test-tools check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens bench-subscriptions bench-dashboard
 
 # The runtime lock, with the dev tools' lock layered on top; both with hashes (see README, "Dependencies").
 $(STAMP): requirements.txt requirements-dev.txt
@@ -96,6 +96,10 @@ bench-client-cache: $(STAMP)
 ## bench-app-tokens: 10,000 reads as a GitHub App over 50 repositories in 5 installations, from a cold start
 bench-app-tokens: $(STAMP)
 	$(BIN)/python bench/app_tokens.py $(BENCH_ARGS)
+
+## bench-dashboard: the staff dashboard's server time with 1,000,000 stored events (needs PostgreSQL)
+bench-dashboard: $(STAMP)
+	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
 
 ## bench-subscriptions: 10,000 deliveries through gunicorn, two Celery workers and beat, fanned out to
 ## three local subscribers (flaky, slow, ordered); needs PostgreSQL and Redis

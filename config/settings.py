@@ -33,7 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, led by the staff dashboard (dashboard/sites.py).
+    "dashboard.apps.ServiceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "coherence",
+    "rollups",
     "accounts",
     "webhooks",
     "ratelimits",
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "githubfeatures",
     "installations",
     "subscriptions",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -310,11 +313,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ratelimits.tasks.track_rate_limits",
         "schedule": 300.0,
     },
+    "prune-rollups": {
+        "task": "rollups.tasks.prune_rollups",
+        "schedule": 3600.0,
+    },
     "send-due-messages": {
         "task": "subscriptions.tasks.send_due_messages",
         "schedule": env.float("SUBSCRIPTION_SWEEP_INTERVAL_SECONDS", default=10.0),
     },
 }
+
+# --- Rollups: the dashboard's per-minute and per-hour counts (rollups/) ------------------------
+# Seconds a process keeps its counts in memory before writing them (0: at once, as the tests do).
+ROLLUP_FLUSH_SECONDS = env.float("ROLLUP_FLUSH_SECONDS", default=5.0)
+# Days of hour buckets kept (the dashboard's longest window is 7 days); minute buckets are kept 2 days.
+ROLLUP_RETENTION_DAYS = env.int("ROLLUP_RETENTION_DAYS", default=8)
 
 # --- Subscriptions (issue 15): processed events pushed to the team's endpoints ---------------
 SUBSCRIPTION_TIMEOUT_SECONDS = env.float("SUBSCRIPTION_TIMEOUT_SECONDS", default=15.0)

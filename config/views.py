@@ -19,7 +19,7 @@ _migrations_checked = False
 
 
 def home(request):
-    """``/``: staff to the admin (its index leads everywhere), anyone else to its login; never a 404 page."""
+    """``/``: staff to the admin, whose index is the staff dashboard; anyone else to its login; never a 404 page."""
     if request.user.is_authenticated and request.user.is_staff:
         return HttpResponseRedirect(reverse("admin:index"))
     return HttpResponseRedirect(f"{reverse('admin:login')}?next={reverse('admin:index')}")

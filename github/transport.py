@@ -14,7 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
-from . import metrics
+from . import metrics, signals
 from .errors import GitHubTimeout, GitHubUnavailable
 from .sansio import API_VERSION, IDEMPOTENT_METHODS, RETRY_STATUSES, parse_body
 
@@ -130,6 +130,7 @@ class Transport:
                 time.perf_counter() - started
             )
             metrics.GITHUB_API_REQUESTS.labels(method=method, endpoint=template, status=status).inc()
+            signals.response_received.send(sender=Transport, method=method, template=template, status=status)
         logger.debug("GitHub %s %s -> %s", method, template, status)
         observe(template, response)
         if response.status_code in RETRY_STATUSES:

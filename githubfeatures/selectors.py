@@ -4,13 +4,18 @@ from coherence.generations import current_with
 from github import cache
 from github.client import GitHubClient, get_client
 from github.resources import RESOURCES
+from github.responses import HIT
+from rollups import recorder
+from rollups.models import Series
 
 
 def github_read(owner, repo, resource, params=None):
     """A cached GitHub read (a ``CachedResponse``: body, headers, ``cache`` HIT/MISS/REVALIDATED/STALE)."""
-    return get_client().cached_get(
+    result = get_client().cached_get(
         RESOURCES[resource].template, resource=resource, params=params, owner=owner, repo=repo
     )
+    recorder.count(Series.CACHE_READS, label=resource, outcome=result.cache)
+    return result
 
 
 def github_fresh_hit_with_generation(owner, repo, resource, generation_name):
@@ -31,3 +36,4 @@ def github_fresh_hit_with_generation(owner, repo, resource, generation_name):
 
 def count_github_hit(resource):
     GitHubClient.count_hit(resource)
+    recorder.count(Series.CACHE_READS, label=resource, outcome=HIT)

@@ -67,3 +67,12 @@ def health_report(states, *, threshold, resources, now):
 
 def history():
     return GitHubRateLimit.objects.all()
+
+
+def budget_between(resource, since, until):
+    """``(credential key, observed_at, remaining, limit)`` of one resource's history rows, oldest first."""
+    return (
+        GitHubRateLimit.objects.filter(resource=resource, observed_at__gte=since, observed_at__lt=until)
+        .order_by("observed_at")
+        .values_list("token_hash", "observed_at", "remaining", "limit")
+    )

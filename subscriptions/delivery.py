@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from rollups import recorder
+from rollups.models import Series
 from webhooks.models import WebhookEvent
 
 from . import metrics, selectors, throttle
@@ -250,6 +252,7 @@ def settle(message, subscription, answer):
                 Subscription.objects.filter(pk=subscription.pk, failing_since__isnull=True).update(failing_since=now)
             _disable_when_failing_too_long(subscription.pk, now)
     metrics.SUBSCRIPTION_MESSAGES.labels(outcome).inc()
+    recorder.count(Series.SUBSCRIPTION_MESSAGES, label=subscription.pk, outcome=outcome)
     if outcome in ("delivered", "failed") and message.lane:
         sent.next_ids = selectors.lane_heads(message.lane, subscription_id=subscription.pk)
     return sent

@@ -106,6 +106,7 @@ def _isolated_state(settings):
     from accounts.authentication import recent_tokens
     from config.celery import app
     from installations.selectors import covering
+    from rollups import recorder
     from webhooks.selectors import config_cache
 
     # Rolled-back tests send no post_delete: forget configs, tokens and installations of earlier tests.
@@ -113,6 +114,9 @@ def _isolated_state(settings):
     recent_tokens.clear()
     covering.clear()
     settings.GITHUB_WEBHOOK_SECRET = ""
+    # Counts reach the rollups at once, inside the test's transaction.
+    settings.ROLLUP_FLUSH_SECONDS = 0
+    recorder.discard()
     # Production uses WhiteNoise's manifest storage, which needs collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -124,6 +128,23 @@ def _isolated_state(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def failing_handler():
+    """A handler that raises for `star` events until told otherwise."""
+    from webhooks import handlers
+
+    state = {"fail": True, "calls": 0}
+
+    def explode(event):
+        state["calls"] += 1
+        if state["fail"]:
+            raise RuntimeError("boom from the test handler")
+
+    handlers.on("star")(explode)
+    yield state
+    handlers._registry["star"].remove(explode)
 
 
 @pytest.fixture

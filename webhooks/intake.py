@@ -16,10 +16,13 @@ from django.conf import settings
 from django.db import DatabaseError, DataError, connections, router, transaction
 from django.utils import timezone
 
+from rollups import recorder
+from rollups.models import Series
+
 from . import metrics, selectors, signatures
 from .models import WebhookEvent
 from .outbox import enqueue_event
-from .outcomes import DeliveryOutcome, RejectionReason
+from .outcomes import REJECTED, DeliveryOutcome, RejectionReason
 
 logger = logging.getLogger(__name__)
 
@@ -180,11 +183,13 @@ def receive_delivery(*, content_length, read_body, content_type: str, headers) -
         result = _receive_delivery(body=read_body(), content_type=content_type, headers=headers)
     except DeliveryRejected as rejection:
         metrics.WEBHOOK_DELIVERIES_REJECTED.labels(rejection.reason).inc()
+        _count_rejected(headers, rejection.reason)
         raise
     except DatabaseError:
         # Nothing was committed; GitHub records the failure and can redeliver.
         logger.exception("webhook delivery not stored: database unavailable")
         metrics.WEBHOOK_DELIVERIES_REJECTED.labels(RejectionReason.STORAGE_UNAVAILABLE).inc()
+        _count_rejected(headers, RejectionReason.STORAGE_UNAVAILABLE)
         raise DeliveryRejected(
             503, "Storage is unavailable; the delivery was not stored.", RejectionReason.STORAGE_UNAVAILABLE
         ) from None
@@ -192,7 +197,13 @@ def receive_delivery(*, content_length, read_body, content_type: str, headers) -
     metrics.WEBHOOK_EVENTS_RECEIVED.labels(event_label, result.body["status"]).inc()
     if result.body["status"] == DeliveryOutcome.DUPLICATE:
         metrics.WEBHOOK_EVENTS_DUPLICATE.labels(event_label).inc()
+    recorder.count(Series.DELIVERIES, label=event_label, outcome=result.body["status"])
     return result
+
+
+def _count_rejected(headers, reason):
+    event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
+    recorder.count(Series.DELIVERIES, label=event_label, outcome=REJECTED, detail=reason)
 
 
 # The receiver's answer for each state a new event is stored in.

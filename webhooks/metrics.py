@@ -15,6 +15,8 @@ from .constants import GITHUB_EVENTS
 from .outcomes import DeliveryOutcome, RejectionReason
 
 OTHER = "other"
+# Seconds from receipt to processed, as the dashboard's lag chart buckets them (rollups.histograms).
+PROCESSING_LAG_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 _ACTION_RE = re.compile(r"[a-z_]{1,40}")
 
 WEBHOOK_EVENTS_RECEIVED = Counter(

@@ -18,6 +18,10 @@ class DeliveryOutcome(models.TextChoices):
     DUPLICATE = "duplicate", "duplicate"
 
 
+# How the rollups and the dashboard name every refused delivery (its detail is the reason).
+REJECTED = "rejected"
+
+
 class RejectionReason(models.TextChoices):
     """Why a delivery was refused and not stored (the metric label of ``DeliveryRejected``)."""
 

@@ -16,6 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rollups import histograms, recorder
+from rollups.models import Series
+
 from . import handlers, metrics, signals
 from .models import WebhookEvent
 from .outbox import publish_events
@@ -74,8 +77,9 @@ def process_event(event_id):
         with transaction.atomic():
             for handler in event_handlers:
                 handler(event)
+            processed_at = timezone.now()
             WebhookEvent.objects.filter(pk=event.pk).update(
-                status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now(), last_error=""
+                status=WebhookEvent.Status.PROCESSED, processed_at=processed_at, last_error=""
             )
             signals.event_processed.send(sender=WebhookEvent, event=event)
     except Exception as exc:
@@ -86,6 +90,7 @@ def process_event(event_id):
         error = "".join(traceback.format_exception(exc, limit=-5))[-4000:]
         if final:
             WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, last_error=error)
+            recorder.count(Series.PROCESSING, label=event_label, outcome=WebhookEvent.Status.FAILED)
             logger.error(
                 "webhook event failed for good",
                 extra={"delivery_id": event.delivery_id, "event": event.event, "attempts": event.attempts},
@@ -103,6 +108,13 @@ def process_event(event_id):
         )
         return delay
     duration = time.perf_counter() - started
+    lag = (processed_at - event.received_at).total_seconds()
+    recorder.count(
+        Series.PROCESSING,
+        label=event_label,
+        outcome=WebhookEvent.Status.PROCESSED,
+        detail=histograms.bucket_label(lag, metrics.PROCESSING_LAG_BUCKETS),
+    )
     metrics.WEBHOOK_EVENTS_PROCESSED.labels(event_label, metrics.action_label(event.event, event.action)).inc()
     metrics.WEBHOOK_PROCESSING_DURATION.labels(event_label).observe(duration)
     if event_handlers:

@@ -105,6 +105,36 @@ def event_detail_list():
     return WebhookEvent.objects.all()
 
 
+# The states of an event not yet done with: the backlog and what waits for staff.
+WAITING = (WebhookEvent.Status.PENDING, WebhookEvent.Status.PROCESSING, WebhookEvent.Status.FAILED)
+
+
+def backlog(now=None):
+    """``({status: count} for WAITING, seconds the oldest pending event has waited)``; (status, received_at) index."""
+    counts = dict(
+        WebhookEvent.objects.filter(status__in=WAITING).values_list("status").annotate(count=Count("id")).order_by()
+    )
+    first = WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING).aggregate(Min("received_at"))
+    oldest = first["received_at__min"]
+    age = ((now or timezone.now()) - oldest).total_seconds() if oldest else 0
+    return {status: counts.get(status, 0) for status in WAITING}, age
+
+
+def failed_between(since, until):
+    """Failed events received in [since, until), newest first (the (status, received_at) index)."""
+    return WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.FAILED, received_at__gte=since, received_at__lt=until
+    ).order_by("-received_at")
+
+
+def error_kind(last_error):
+    """What a stored traceback's last line names: ``ValueError`` of ``ValueError: bad``."""
+    lines = [line for line in last_error.strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown"
+    return lines[-1].split(":", 1)[0].strip()[:80] or "unknown"
+
+
 class PendingEventsCollector:
     """Prometheus collector: events waiting for processing, read at scrape time."""
 
@@ -116,21 +146,13 @@ class PendingEventsCollector:
             "webhook_events_oldest_pending_age_seconds", "Age of the oldest pending event (0 when none)."
         )
         pending = GaugeMetricFamily("webhook_events_pending", "Events waiting to be processed (queue depth).")
-        waiting = (WebhookEvent.Status.PENDING, WebhookEvent.Status.PROCESSING, WebhookEvent.Status.FAILED)
         try:
-            counts = dict(
-                WebhookEvent.objects.filter(status__in=waiting)
-                .values_list("status")
-                .annotate(count=Count("id"))
-                .order_by()
-            )
-            first = WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING).aggregate(Min("received_at"))
+            counts, age = backlog()
         except DatabaseError:
             return  # the scrape still shows every other metric
-        for status in waiting:
-            by_status.add_metric([status], counts.get(status, 0))
-        pending.add_metric([], counts.get(WebhookEvent.Status.PENDING, 0))
-        age = (timezone.now() - first["received_at__min"]).total_seconds() if first["received_at__min"] else 0
+        for status in WAITING:
+            by_status.add_metric([status], counts[status])
+        pending.add_metric([], counts[WebhookEvent.Status.PENDING])
         oldest.add_metric([], age)
         yield pending
         yield by_status

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from repositories.models import Issue, PullRequest, Push
 from tests.conftest import TEST_SECRET, post_delivery, sample_bytes, webhook_sample_files
-from webhooks import handlers, processing
+from webhooks import processing
 from webhooks.models import WebhookEvent
 from webhooks.tasks import process_event
 
@@ -20,21 +20,6 @@ SAMPLES = webhook_sample_files()
 @pytest.fixture(autouse=True)
 def global_secret(settings):
     settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
-
-
-@pytest.fixture
-def failing_handler():
-    """A handler that raises for `star` events until told otherwise."""
-    state = {"fail": True, "calls": 0}
-
-    def explode(event):
-        state["calls"] += 1
-        if state["fail"]:
-            raise RuntimeError("boom from the test handler")
-
-    handlers.on("star")(explode)
-    yield state
-    handlers._registry["star"].remove(explode)
 
 
 def deliver(client, event, relative, **kwargs):

@@ -1,0 +1,43 @@
+"""Reading the rollups back: a window's counts, summed per step and per dimension."""
+
+from django.db.models import F, Sum
+from django.db.models.functions import Mod
+
+from .models import RollupCount
+
+
+def span_for_step(step):
+    """Hour buckets for steps of an hour or more, minute buckets below."""
+    return 3600 if step >= 3600 and step % 3600 == 0 else 60
+
+
+def counts_by_step(series, since, until, step, *, by=("outcome",), **filters):
+    """``{(step start, *values of by): n}`` for ``series`` over [since, until) (Unix seconds).
+
+    One range of the unique key's index, summed in the database: a handful of
+    rows per step, whatever the window.
+    """
+    rows = (
+        RollupCount.objects.filter(
+            series=series, span=span_for_step(step), start__gte=since, start__lt=until, **filters
+        )
+        .annotate(step_start=F("start") - Mod("start", step))
+        .values("step_start", *by)
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {(row["step_start"], *(row[name] for name in by)): row["n"] for row in rows}
+
+
+def totals(series, since, until, *, by=("outcome",), **filters):
+    """``{(*values of by): n}`` over the whole window."""
+    step = 3600 if (until - since) > 86400 else 60
+    rows = (
+        RollupCount.objects.filter(
+            series=series, span=span_for_step(step), start__gte=since, start__lt=until, **filters
+        )
+        .values(*by)
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {tuple(row[name] for name in by): row["n"] for row in rows}
