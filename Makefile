@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check test-tools check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens bench-subscriptions bench-dashboard
+.PHONY: run test check test-tools check-install lock serve worker beat clean drills bench-ingest bench-instructions bench-processing bench-client-cache bench-app-tokens bench-subscriptions bench-dashboard bench-events-at-scale
 
 # The runtime lock, with the dev tools' lock layered on top; both with hashes (see README, "Dependencies").
 $(STAMP): requirements.txt requirements-dev.txt
@@ -100,6 +100,11 @@ bench-app-tokens: $(STAMP)
 ## bench-dashboard: the staff dashboard's server time with 1,000,000 stored events (needs PostgreSQL)
 bench-dashboard: $(STAMP)
 	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
+
+## bench-events-at-scale: the events API, the admin's big lists and retention with 1,000,000 stored
+## events (BENCH_ARGS="--events 10000000" for ten million; needs PostgreSQL)
+bench-events-at-scale: $(STAMP)
+	$(BIN)/python bench/events_at_scale.py $(BENCH_ARGS)
 
 ## bench-subscriptions: 10,000 deliveries through gunicorn, two Celery workers and beat, fanned out to
 ## three local subscribers (flaky, slow, ordered); needs PostgreSQL and Redis

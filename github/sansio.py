@@ -22,6 +22,24 @@ SECONDARY_LIMIT_MESSAGES = ("secondary rate limit", "abuse detection", "abuse ra
 FROM_HEADERS = "headers"
 FROM_RATE_LIMIT_ENDPOINT = "rate_limit_endpoint"
 # Kinds of limit, the ``kind`` of RateLimited and of the wait metrics.
+# GitHub's rate-limit resources, as GET /rate_limit names them (x-ratelimit-resource).
+RATE_LIMIT_RESOURCES = (
+    "core",
+    "search",
+    "code_search",
+    "graphql",
+    "integration_manifest",
+    "source_import",
+    "code_scanning_upload",
+    "code_scanning_autofix",
+    "actions_runner_registration",
+    "scim",
+    "dependency_snapshots",
+    "dependency_sbom",
+    "audit_log",
+    "audit_log_streaming",
+)
+
 PRIMARY = "primary"
 SECONDARY = "secondary"
 

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from bigtables.admin import BigTableAdmin
+from bigtables.filters import RecentFilter, choices_filter
+
 from . import selectors
 from .models import Commit, Issue, Label, PullRequest, Push, Repository
 
@@ -100,19 +103,38 @@ def _table(headers, rows):
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
+# GitHub's two states; Django's own filter would read every row for the distinct values.
+StateFilter = choices_filter("state", "state", ["open", "closed"])
+
+
+class NumberOrTitleSearch:
+    """A number finds that pull request or issue; words search titles (trigram index on PostgreSQL: migration 0003)."""
+
+    search_fields = ["title"]
+    search_help_text = "A number, or words of the title."
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().lstrip("#")
+        if term.isdigit() and len(term) < 10:
+            return queryset.filter(number=int(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+# Newest first by id (the primary key's index), whole or within a repository (the filter: the
+# repositories table, not this one); the models' own order would sort the whole table.
 @admin.register(PullRequest)
-class PullRequestAdmin(ReadOnlyAdmin):
+class PullRequestAdmin(NumberOrTitleSearch, BigTableAdmin, ReadOnlyAdmin):
     list_display = ["repository", "number", "title", "state", "draft", "merged", "author_login", "github_updated_at"]
-    list_filter = ["state", "draft", "merged", "repository"]
-    search_fields = ["title", "author_login", "head_ref", "repository__full_name"]
+    list_filter = [StateFilter, "draft", "merged", "repository"]
+    ordering = ["-id"]
     list_select_related = ["repository"]
 
 
 @admin.register(Issue)
-class IssueAdmin(ReadOnlyAdmin):
+class IssueAdmin(NumberOrTitleSearch, BigTableAdmin, ReadOnlyAdmin):
     list_display = ["repository", "number", "title", "state", "deleted", "author_login", "github_updated_at"]
-    list_filter = ["state", "deleted", "is_pull_request", "repository"]
-    search_fields = ["title", "author_login", "repository__full_name"]
+    list_filter = [StateFilter, "deleted", "is_pull_request", "repository"]
+    ordering = ["-id"]
     list_select_related = ["repository"]
 
 
@@ -142,10 +164,11 @@ class CommitInline(ReadOnlyInline):
 
 
 @admin.register(Push)
-class PushAdmin(ReadOnlyAdmin):
+class PushAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["repository", "ref", "after", "pusher_name", "commit_count", "commits_truncated", "received_at"]
-    list_filter = ["created", "deleted", "forced", "repository"]
-    search_fields = ["ref", "after", "pusher_name", "repository__full_name", "delivery_id"]
-    date_hierarchy = "received_at"
+    list_filter = ["created", "deleted", "forced", RecentFilter, "repository"]
+    sortable_by = ["received_at"]
+    search_fields = exact_search_fields = ["after", "delivery_id"]
+    search_help_text = "A head commit's full sha, or a delivery id (exact)."
     inlines = [CommitInline]
     list_select_related = ["repository"]

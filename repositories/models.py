@@ -157,7 +157,13 @@ class Push(models.Model):
         db_table = "pushes"
         ordering = ["-received_at", "-id"]
         verbose_name_plural = "pushes"
-        indexes = [models.Index(fields=["repository", "ref"], name="push_repository_ref_idx")]
+        indexes = [
+            models.Index(fields=["repository", "ref"], name="push_repository_ref_idx"),
+            # The admin's list, newest first, whole or of one repository; its search by head sha.
+            models.Index(fields=["received_at"], name="push_received_idx"),
+            models.Index(fields=["repository", "received_at"], name="push_repository_recv_idx"),
+            models.Index(fields=["after"], name="push_after_idx"),
+        ]
 
     def __str__(self):
         return f"{self.repository} {self.ref} {self.after[:7]}"

@@ -12,7 +12,7 @@ from webhooks.models import WebhookEvent
 
 from . import selectors, tasks
 from .matching import matches
-from .models import Message, Subscription
+from .models import Attempt, Message, Subscription
 from .payloads import message_type
 from .signing import new_secret
 
@@ -182,3 +182,9 @@ def replay(subscription, *, since, until=None, status="failed"):
 
 def _restart(messages):
     messages.update(status=Message.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), locked_until=None)
+
+
+def on_events_pruning(sender, event_ids, **kwargs):
+    """Events past retention are deleted: their messages and attempts go first, by index, not one by one."""
+    Attempt.objects.filter(message__event_id__in=event_ids).delete()
+    Message.objects.filter(event_id__in=event_ids).delete()

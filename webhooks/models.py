@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Upper
 
 
@@ -110,9 +111,13 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["delivery_id"], name="webhook_event_unique_delivery_id"),
         ]
+        # Each filter of the events list (API and admin) with its order, newest first, is one
+        # index range (tests/webhooks/test_event_indexes.py reads the plans). The repository's
+        # is case-insensitive (GitHub's names are) and, on PostgreSQL, also serves prefix
+        # search (text_pattern_ops: migration 0006).
         indexes = [
-            models.Index(fields=["event"], name="webhook_event_event_idx"),
-            models.Index(fields=["repository_full_name"], name="webhook_event_repo_idx"),
+            models.Index(fields=["event", "received_at"], name="webhook_event_event_recv_idx"),
+            models.Index(Upper("repository_full_name"), F("received_at"), name="webhook_event_repo_recv_idx"),
             models.Index(fields=["status", "received_at"], name="webhook_event_status_idx"),
             models.Index(fields=["received_at"], name="webhook_event_received_idx"),
             models.Index(fields=["config", "received_at"], name="webhook_event_config_idx"),

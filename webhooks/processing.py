@@ -158,20 +158,26 @@ def reprocess_events(queryset):
     return len(event_ids)
 
 
-def prune_events(now=None, batch_size=1000):
-    """Delete processed and skipped events past the retention period, in batches.
+def prune_events(now=None, batch_size=None):
+    """Delete processed and skipped events past the retention period, oldest first, in batches.
 
     Failed events stay until staff reprocess or delete them; the repository
-    state built from events is never pruned.
+    state built from events is never pruned. Each batch is one short
+    transaction (the receiver's inserts never wait long on it): the ids come
+    from the (status, received_at) index, other apps' rows for them go first
+    (``events_pruning``), then the events by primary key, without Django's
+    collector loading every row (payloads) to delete it.
     """
     now = now or timezone.now()
+    batch_size = batch_size or settings.WEBHOOK_PRUNE_BATCH_SIZE
     cutoff = now - timedelta(days=settings.WEBHOOK_EVENT_RETENTION_DAYS)
-    old_events = WebhookEvent.objects.filter(
-        status__in=[WebhookEvent.Status.PROCESSED, WebhookEvent.Status.SKIPPED], received_at__lt=cutoff
-    )
     deleted = 0
-    while True:
-        batch = list(old_events.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return deleted
-        deleted += WebhookEvent.objects.filter(pk__in=batch).delete()[0]
+    for status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.SKIPPED):
+        old_events = WebhookEvent.objects.filter(status=status, received_at__lt=cutoff).order_by("received_at")
+        while batch := list(old_events.values_list("pk", flat=True)[:batch_size]):
+            with transaction.atomic():
+                signals.events_pruning.send(sender=WebhookEvent, event_ids=batch)
+                doomed = WebhookEvent.objects.filter(pk__in=batch)
+                # What QuerySet.delete() does for a model without cascades: one DELETE statement.
+                deleted += doomed._raw_delete(doomed.db)
+    return deleted

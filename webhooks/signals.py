@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # a receiver's writes commit with that mark, and a receiver's exception fails the attempt (the
 # event is retried), so nothing it must do for a processed event is ever lost.
 event_processed = Signal()
+
+# Sent with ``event_ids`` inside the transaction that deletes those events (retention), before
+# they go: what other apps keep for them (subscription messages) goes in the same transaction.
+events_pruning = Signal()

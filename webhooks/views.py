@@ -8,6 +8,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.pagination import ReceivedCursorPagination
 from api.serializers import GITHUB_ERROR_RESPONSES, ErrorSerializer
 
 from . import hooks, processing, selectors
@@ -43,6 +44,8 @@ class WebhookConfigViewSet(viewsets.ModelViewSet):
 
 class WebhookEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = WebhookEventFilter
+    # Millions of rows: keyset pages, newest first, without a count (README, "Stored events at scale").
+    pagination_class = ReceivedCursorPagination
 
     def get_queryset(self):
         if self.action == "list":

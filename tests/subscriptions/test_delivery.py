@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from subscriptions.models import Message, Subscription
+from subscriptions.models import Attempt, Message, Subscription
 from tests.conftest import sample_json
 from tests.subscriptions.conftest import SUBSCRIPTIONS, Reply
+from webhooks.models import WebhookEvent
 
 
 def verified(received, secret):
@@ -373,3 +374,19 @@ def test_an_event_skipped_at_intake_is_not_sent(subscriber, subscribe, client, s
     response = post_delivery(client, "issues", sample_bytes("issues/opened.payload.json"), secret="s" * 20)
     assert response.status_code in (200, 202) and response.json()["status"] == "skipped"
     assert subscriber.received == [] and not Message.objects.exists()
+
+
+def test_retention_takes_an_events_messages_and_attempts_with_it(subscriber, subscribe, deliver, settings):
+    from webhooks.processing import prune_events
+
+    settings.WEBHOOK_EVENT_RETENTION_DAYS = 30
+    subscribe()
+    old = deliver("issues", "issues/opened.payload.json")["delivery_id"]
+    kept = deliver("issues", "issues/opened.payload.json")["delivery_id"]
+    WebhookEvent.objects.filter(delivery_id=old).update(received_at=timezone.now() - timedelta(days=31))
+    assert Message.objects.count() == 2 and Attempt.objects.count() == 2
+
+    assert prune_events() == 1
+    assert list(WebhookEvent.objects.values_list("delivery_id", flat=True)) == [kept]
+    assert list(Message.objects.values_list("event__delivery_id", flat=True)) == [kept]
+    assert Attempt.objects.get().message.event.delivery_id == kept

@@ -64,11 +64,12 @@ def test_changing_the_secret_in_admin_rotates_it(staff_admin, webhook_config):
 
 
 def test_event_admin_lists_filters_and_shows_pretty_payload(staff_admin, webhook_config):
-    post_delivery(staff_admin, "issues", sample_bytes("issues/opened.payload.json"), delivery_id="admin-d-1")
+    delivery_id = "0e5c6a70-8f47-11ee-9a3e-4f6a1b2c3d4e"
+    post_delivery(staff_admin, "issues", sample_bytes("issues/opened.payload.json"), delivery_id=delivery_id)
     event = WebhookEvent.objects.get()
-    listing = staff_admin.get("/admin/webhooks/webhookevent/", {"status__exact": "pending", "q": "admin-d-1"})
+    listing = staff_admin.get("/admin/webhooks/webhookevent/", {"status__exact": "pending", "q": delivery_id})
     assert listing.status_code == 200
-    assert "admin-d-1" in listing.content.decode()
+    assert delivery_id in listing.content.decode()
     detail = staff_admin.get(f"/admin/webhooks/webhookevent/{event.pk}/change/")
     html = detail.content.decode()
     assert detail.status_code == 200
