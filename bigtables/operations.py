@@ -13,6 +13,11 @@ from django.db import DatabaseError, migrations
 logger = logging.getLogger(__name__)
 
 
+def _concurrently(schema_editor):
+    """The schema editor's arguments for building or dropping an index without blocking writers."""
+    return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
+
+
 class AddIndexConcurrently(migrations.AddIndex):
     """``AddIndex`` built concurrently on PostgreSQL, as ``postgresql_sql`` when given (an opclass Django can't say)."""
 
@@ -35,13 +40,12 @@ class AddIndexConcurrently(migrations.AddIndex):
         elif self.postgresql_sql:
             schema_editor.execute(self.postgresql_sql)
         else:
-            schema_editor.add_index(model, self.index, concurrently=True)
+            schema_editor.add_index(model, self.index, **_concurrently(schema_editor))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = from_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            concurrently = {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
-            schema_editor.remove_index(model, self.index, **concurrently)
+            schema_editor.remove_index(model, self.index, **_concurrently(schema_editor))
 
 
 class RemoveIndexConcurrently(migrations.RemoveIndex):
@@ -52,16 +56,14 @@ class RemoveIndexConcurrently(migrations.RemoveIndex):
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
         index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-        concurrently = {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
-        schema_editor.remove_index(model, index, **concurrently)
+        schema_editor.remove_index(model, index, **_concurrently(schema_editor))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
         index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-        concurrently = {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
-        schema_editor.add_index(model, index, **concurrently)
+        schema_editor.add_index(model, index, **_concurrently(schema_editor))
 
 
 class TrigramIndexIfAvailable(migrations.operations.base.Operation):
