@@ -12,10 +12,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
 class ReceivedCursorPagination(pagination.CursorPagination):
     """Keyset pages, newest first, for tables of millions of rows (stored events).
 
-    A page is an index range read from a position (``received_at``, ``id``
-    breaking ties), however deep: no ``OFFSET``. Pages link ``next`` and
-    ``previous``; there is no exact total unless asked (``?count=true``), as
-    counting reads every matching row.
+    A page is an index range read from a position (the last ``received_at``,
+    and how many rows of that same instant were already served; ``id`` orders
+    those), however deep: no ``OFFSET`` over the pages before. Pages link
+    ``next`` and ``previous``; there is no exact total unless asked
+    (``?count=true``), as counting reads every matching row.
     """
 
     ordering = ("-received_at", "-id")

@@ -1,10 +1,12 @@
-"""Counting rows of tables too big to count: the planner's estimate, exact only when it is small.
+"""Counting rows of tables too big to count: exact up to a bound, the planner's estimate past it.
 
 An exact ``COUNT(*)`` reads every matching row: at ten million events that is
-seconds, for a number nobody reads digit by digit. PostgreSQL's planner
-already estimates how many rows a query returns (from the statistics ANALYZE
-keeps); below ``EXACT_BELOW`` rows the exact count is cheap and is used
-instead. Other databases (SQLite, the embedded mode) always count exactly.
+seconds, for a number nobody reads digit by digit. So rows are counted
+exactly up to ``EXACT_BELOW`` (a bounded read: ``LIMIT``), and past it
+PostgreSQL's planner estimate (from the statistics ANALYZE keeps) is used, at
+least the bound. The bound comes first, not the estimate: statistics can be
+hours old (a backlog drained since would still be "500,000 pending").
+Other databases (SQLite, the embedded mode) always count exactly.
 """
 
 import json
@@ -15,14 +17,14 @@ EXACT_BELOW = 10_000
 
 
 def estimated_count(queryset):
-    """How many rows ``queryset`` returns: exact when few (or not on PostgreSQL), else the planner's estimate."""
+    """How many rows ``queryset`` returns: exact below EXACT_BELOW (or not on PostgreSQL), else estimated."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return queryset.count()
-    estimate = planner_rows(queryset)
-    if estimate < EXACT_BELOW:
-        return queryset.count()
-    return estimate
+    bounded = queryset.order_by()[:EXACT_BELOW].count()
+    if bounded < EXACT_BELOW:
+        return bounded
+    return max(planner_rows(queryset), EXACT_BELOW)
 
 
 def planner_rows(queryset):

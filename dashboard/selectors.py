@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from bigtables.counting import estimated_count
 from github.credentials import credential_label
 from github.responses import HIT, MISS, REVALIDATED, STALE
 from ratelimits.selectors import budget_between
@@ -101,7 +102,7 @@ def dashboard(window, *, event="", now=None):
         "subscriptions": _subscriptions(span),
         "backlog": _backlog(now),
         "now": _datetime(now),
-        "failed_in_window": failed_between(*map(_datetime, span)).count(),
+        "failed_in_window": estimated_count(failed_between(*map(_datetime, span))),
         "cache_hit_ratio": _hit_ratio(span),
         "since": _datetime(span[0]),
     }

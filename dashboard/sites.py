@@ -16,15 +16,18 @@ class ServiceAdminSite(admin.AdminSite):
     index_template = "admin/dashboard/index.html"
 
     def index(self, request, extra_context=None):
-        window = window_named(request.GET.get("window", DEFAULT_WINDOW))
-        event = request.GET.get("event", "")[:64]
-        context = {
-            "dashboard": selectors.dashboard(window, event=event),
-            "window": window,
-            "windows": WINDOWS,
-            "event": event,
-            **(extra_context or {}),
-        }
+        context = dict(extra_context or {})
+        # Event volumes, errors, credentials and subscriptions: for staff who may see the events.
+        if request.user.has_perm("webhooks.view_webhookevent"):
+            window = window_named(request.GET.get("window", DEFAULT_WINDOW))
+            event = request.GET.get("event", "")[:64]
+            context.update(
+                dashboard=selectors.dashboard(window, event=event),
+                window=window,
+                windows=WINDOWS,
+                event=event,
+                reprocess_at_once=services.REPROCESS_AT_ONCE,
+            )
         return super().index(request, context)
 
     def get_urls(self):
@@ -41,5 +44,7 @@ class ServiceAdminSite(admin.AdminSite):
             raise PermissionDenied
         window = window_named(request.POST.get("window", DEFAULT_WINDOW))
         count = services.reprocess_failed(window, now=time.time())
-        messages.success(request, f"{count} failed event(s) of the last {window.name} queued for processing again.")
+        messages.success(
+            request, f"{count} failed event(s) of the last {window.name}, newest first, queued for processing again."
+        )
         return HttpResponseRedirect(f"{reverse('admin:index')}?window={window.name}")

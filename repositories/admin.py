@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -107,6 +109,9 @@ def _table(headers, rows):
 StateFilter = choices_filter("state", "state", ["open", "closed"])
 
 
+NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 class NumberOrTitleSearch:
     """A number finds that pull request or issue; words search titles (trigram index on PostgreSQL: migration 0003)."""
 
@@ -115,7 +120,7 @@ class NumberOrTitleSearch:
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")
-        if term.isdigit() and len(term) < 10:
+        if NUMBER.fullmatch(term):
             return queryset.filter(number=int(term)), False
         return super().get_search_results(request, queryset, search_term)
 

@@ -29,7 +29,8 @@ def pushes_of(repository, *, ref=None):
 def recent_events_of(full_name, count):
     """The newest stored deliveries about a repository, without their payloads."""
     return list(
-        WebhookEvent.objects.filter(repository_full_name=full_name)
+        # iexact: UPPER(name) = UPPER(…), the (UPPER(repository_full_name), received_at) index.
+        WebhookEvent.objects.filter(repository_full_name__iexact=full_name)
         .order_by("-received_at")
         .only("id", "event", "action", "status", "received_at")[:count]
     )

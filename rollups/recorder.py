@@ -111,8 +111,10 @@ def _flush_from_timer():
 
 
 def _after_fork_in_child():
-    # A forked worker (Celery's pool) starts with its parent's counts, and no timer thread.
-    global _timer
+    # A forked worker (Celery's pool) starts with its parent's counts, no timer thread, and
+    # the lock as it was at the fork: held, if a parent's thread was counting.
+    global _timer, _lock
+    _lock = threading.Lock()
     _pending.clear()
     _timer = None
 

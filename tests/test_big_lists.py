@@ -132,3 +132,16 @@ def test_metrics_and_the_dashboard_count_the_backlog_by_estimate_when_big(staff_
         counts = [sql for sql in table_reads(captured, "webhook_events") if re.search(r"COUNT\(", sql, re.I)]
         # The only count left is the dashboard's failed events of its window (an index range).
         assert all("received_at" in sql and "failed" in sql for sql in counts), counts
+
+
+def test_counts_are_exact_up_to_the_bound_and_never_below_it_past_it(rows, monkeypatch):
+    monkeypatch.setattr(counting, "EXACT_BELOW", 20)
+    events = WebhookEvent.objects.all()
+    assert counting.estimated_count(events.filter(repository_full_name="other-org/tools")) == 15  # exact
+    past = counting.estimated_count(events)  # 30 rows: the planner's estimate, at least the bound
+    assert past >= 20 if connection.vendor == "postgresql" else past == 30
+
+
+def test_odd_searches_are_answered_not_500(staff_admin, rows):
+    assert staff_admin.get(LISTS["pull_requests"], {"q": "²"}).status_code == 200
+    assert DELIVERY in staff_admin.get(LISTS["webhook_events"], {"q": DELIVERY.upper()}).content.decode()

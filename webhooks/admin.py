@@ -273,7 +273,7 @@ class WebhookEventAdmin(BigTableAdmin):
         if not term:
             return queryset, False
         if DELIVERY_ID_SHAPE.fullmatch(term):
-            return queryset.filter(delivery_id=term), False
+            return queryset.filter(delivery_id=term.lower()), False  # GitHub's are lower case
         return queryset.filter(repository_full_name__istartswith=term), False
 
     def get_urls(self):
@@ -305,7 +305,11 @@ class WebhookEventAdmin(BigTableAdmin):
         self.message_user(request, "The event was queued for processing again.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:webhooks_webhookevent_change", args=[event.pk]))
 
-    @admin.action(description="Reprocess selected events")
+    def has_reprocess_permission(self, request):
+        # What the action asks (permissions=["reprocess"]): the button's rule, not the view permission.
+        return self.may_reprocess(request)
+
+    @admin.action(description="Reprocess selected events", permissions=["reprocess"])
     def reprocess(self, request, queryset):
         count = processing.reprocess_events(queryset)
         self.message_user(request, f"{count} event(s) queued for processing.")

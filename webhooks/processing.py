@@ -176,8 +176,15 @@ def prune_events(now=None, batch_size=None):
         old_events = WebhookEvent.objects.filter(status=status, received_at__lt=cutoff).order_by("received_at")
         while batch := list(old_events.values_list("pk", flat=True)[:batch_size]):
             with transaction.atomic():
-                signals.events_pruning.send(sender=WebhookEvent, event_ids=batch)
-                doomed = WebhookEvent.objects.filter(pk__in=batch)
+                # Locked and checked again: one reprocessed since is kept, and no message can be
+                # added for one while it goes (the insert waits for the lock, then finds it gone).
+                doomed = list(
+                    old_events.filter(pk__in=batch).select_for_update(skip_locked=True).values_list("pk", flat=True)
+                )
+                if not doomed:
+                    break  # each one locked or changed: the next run takes them
+                signals.events_pruning.send(sender=WebhookEvent, event_ids=doomed)
+                rows = WebhookEvent.objects.filter(pk__in=doomed)
                 # What QuerySet.delete() does for a model without cascades: one DELETE statement.
-                deleted += doomed._raw_delete(doomed.db)
+                deleted += rows._raw_delete(rows.db)
     return deleted
