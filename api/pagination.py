@@ -1,7 +1,5 @@
-from rest_framework import pagination
+from rest_framework import pagination, serializers
 from rest_framework.exceptions import ValidationError
-
-_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -55,7 +53,10 @@ class ReceivedCursorPagination(pagination.CursorPagination):
         ]
 
     def _wants_count(self, request):
-        value = request.query_params.get(self.count_query_param, "").lower()
-        if value not in _TRUE + _FALSE:
-            raise ValidationError({self.count_query_param: "Must be true or false."})
-        return value in _TRUE
+        value = request.query_params.get(self.count_query_param)
+        if value is None:
+            return False
+        try:
+            return serializers.BooleanField().to_internal_value(value)  # DRF's words for true and false
+        except ValidationError:
+            raise ValidationError({self.count_query_param: "Must be true or false."}) from None

@@ -115,7 +115,7 @@ class Chart:
         return mark_safe("".join(parts))  # every interpolated text above is escaped
 
 
-def stacked_bars(chart_id, title, window, starts, values, series, *, href="", href_for=None, unit=""):
+def stacked_bars(chart_id, title, window, starts, values, series, *, href="", href_for=None):
     """One bar per step, stacked by series; ``values`` is ``{(step start, series key): n}``."""
     chart = Chart(chart_id, title, "bars", href=href)
     totals = [sum(values.get((start, one.key), 0) for one in series) for start in starts]
@@ -137,7 +137,7 @@ def stacked_bars(chart_id, title, window, starts, values, series, *, href="", hr
                     width=round(max(slot * 0.8, 1), 2),
                     height=round(max(height, 0.5), 2),
                     color=one.color,
-                    title=f"{when[start]}: {n:,} {one.name}{unit}",
+                    title=f"{when[start]}: {n:,} {one.name}",
                     href=href_for(start, one.key) if href_for else "",
                 )
             )

@@ -87,8 +87,11 @@ def dashboard(window, *, event="", now=None):
     span = _unix_span(window, now)
     starts = list(range(*span, window.step))
     links = EventLinks()
+    cache_reads = counts_by_step(RollupSeries.CACHE_READS, *span, window.step, by=("outcome",))
     return {
-        "event_choices": sorted(label for (label,) in totals(RollupSeries.DELIVERIES, *span, by=("label",))),
+        "event_choices": sorted(
+            label for (label,) in totals(RollupSeries.DELIVERIES, *span, window.step, by=("label",))
+        ),
         "deliveries": _deliveries(links, window, starts, span, event),
         "processing": _events_by_status(
             links, window, starts, span, "processing", "Events processed and failed", PROCESSING_SERIES
@@ -98,12 +101,12 @@ def dashboard(window, *, event="", now=None):
         "error_kinds": _error_kinds(links, span),
         "budget": _budget(window, starts, span),
         "calls": _calls(window, starts, span),
-        "cache": _cache(window, starts, span),
-        "subscriptions": _subscriptions(span),
-        "backlog": _backlog(now),
+        "cache": charts.stacked_bars("cache", "Cached reads served", window, starts, cache_reads, CACHE_SERIES),
+        "subscriptions": _subscriptions(span, window.step),
+        "backlog": _backlog(links, now),
         "now": _datetime(now),
         "failed_in_window": estimated_count(failed_between(*map(_datetime, span))),
-        "cache_hit_ratio": _hit_ratio(span),
+        "cache_hit_ratio": _hit_ratio(cache_reads),
         "since": _datetime(span[0]),
     }
 
@@ -238,20 +241,15 @@ def _calls(window, starts, span):
     return charts.stacked_bars("calls", "Requests sent to GitHub", window, starts, values, CALL_SERIES)
 
 
-def _cache(window, starts, span):
-    values = counts_by_step(RollupSeries.CACHE_READS, *span, window.step, by=("outcome",))
-    return charts.stacked_bars("cache", "Cached reads served", window, starts, values, CACHE_SERIES)
+def _hit_ratio(cache_reads):
+    served = sum(cache_reads.values())
+    hits = sum(n for (_, outcome), n in cache_reads.items() if outcome == HIT)
+    return hits / served if served else None
 
 
-def _hit_ratio(span):
-    counts = totals(RollupSeries.CACHE_READS, *span, by=("outcome",))
-    served = sum(counts.values())
-    return counts.get((HIT,), 0) / served if served else None
-
-
-def _subscriptions(span):
+def _subscriptions(span, step):
     counts = defaultdict(dict)
-    for (label, outcome), n in totals(RollupSeries.SUBSCRIPTION_MESSAGES, *span, by=("label", "outcome")).items():
+    for (label, outcome), n in totals(RollupSeries.SUBSCRIPTION_MESSAGES, *span, step, by=("label", "outcome")).items():
         counts[label][outcome] = n
     rows = []
     # Disabled ones first: they are what staff must see.
@@ -268,15 +266,15 @@ def _subscriptions(span):
     )
 
 
-def _backlog(now):
+def _backlog(links, now):
     counts, oldest_age = backlog(_datetime(now))
     return {
         "pending": counts[WebhookEvent.Status.PENDING],
         "processing": counts[WebhookEvent.Status.PROCESSING],
         "failed": counts[WebhookEvent.Status.FAILED],
         "oldest_age": _seconds(oldest_age),
-        "pending_href": f"{reverse('admin:webhooks_webhookevent_changelist')}?status=pending",
-        "failed_href": f"{reverse('admin:webhooks_webhookevent_changelist')}?status=failed",
+        "pending_href": f"{links.path}?status=pending",
+        "failed_href": f"{links.path}?status=failed",
     }
 
 

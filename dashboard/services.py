@@ -1,6 +1,5 @@
 """What the dashboard's buttons do."""
 
-from webhooks.models import WebhookEvent
 from webhooks.processing import reprocess_events
 from webhooks.selectors import failed_between
 
@@ -13,5 +12,4 @@ REPROCESS_AT_ONCE = 1000
 def reprocess_failed(window, now):
     """Put the window's newest failed events (up to REPROCESS_AT_ONCE) back to pending and enqueue them."""
     since, until = window_span(window, now)
-    newest = list(failed_between(since, until).values_list("pk", flat=True)[:REPROCESS_AT_ONCE])
-    return reprocess_events(WebhookEvent.objects.filter(pk__in=newest))
+    return reprocess_events(failed_between(since, until)[:REPROCESS_AT_ONCE])

@@ -18,9 +18,7 @@ def counts_by_step(series, since, until, step, *, by=("outcome",), **filters):
     rows per step, whatever the window.
     """
     rows = (
-        RollupCount.objects.filter(
-            series=series, span=span_for_step(step), start__gte=since, start__lt=until, **filters
-        )
+        _window(series, since, until, step, filters)
         .annotate(step_start=F("start") - Mod("start", step))
         .values("step_start", *by)
         .annotate(n=Sum("count"))
@@ -29,15 +27,13 @@ def counts_by_step(series, since, until, step, *, by=("outcome",), **filters):
     return {(row["step_start"], *(row[name] for name in by)): row["n"] for row in rows}
 
 
-def totals(series, since, until, *, by=("outcome",), **filters):
-    """``{(*values of by): n}`` over the whole window."""
-    step = 3600 if (until - since) > 86400 else 60
-    rows = (
-        RollupCount.objects.filter(
-            series=series, span=span_for_step(step), start__gte=since, start__lt=until, **filters
-        )
-        .values(*by)
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+def totals(series, since, until, step, *, by=("outcome",), **filters):
+    """``{(*values of by): n}`` over the whole window: the sums of ``counts_by_step``'s bars, in one query."""
+    rows = _window(series, since, until, step, filters).values(*by).annotate(n=Sum("count")).order_by()
     return {tuple(row[name] for name in by): row["n"] for row in rows}
+
+
+def _window(series, since, until, step, filters):
+    return RollupCount.objects.filter(
+        series=series, span=span_for_step(step), start__gte=since, start__lt=until, **filters
+    )

@@ -178,22 +178,20 @@ def receive_delivery(*, content_length, read_body, content_type: str, headers) -
     Storing is the only work done here: processing happens in a task enqueued
     once the row is committed, so GitHub gets its answer in milliseconds.
     """
+    event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
     try:
         check_content_length(content_length)
         result = _receive_delivery(body=read_body(), content_type=content_type, headers=headers)
     except DeliveryRejected as rejection:
-        metrics.WEBHOOK_DELIVERIES_REJECTED.labels(rejection.reason).inc()
-        _count_rejected(headers, rejection.reason)
+        _count_refused(event_label, rejection.reason)
         raise
     except DatabaseError:
         # Nothing was committed; GitHub records the failure and can redeliver.
         logger.exception("webhook delivery not stored: database unavailable")
-        metrics.WEBHOOK_DELIVERIES_REJECTED.labels(RejectionReason.STORAGE_UNAVAILABLE).inc()
-        _count_rejected(headers, RejectionReason.STORAGE_UNAVAILABLE)
+        _count_refused(event_label, RejectionReason.STORAGE_UNAVAILABLE)
         raise DeliveryRejected(
             503, "Storage is unavailable; the delivery was not stored.", RejectionReason.STORAGE_UNAVAILABLE
         ) from None
-    event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
     metrics.WEBHOOK_EVENTS_RECEIVED.labels(event_label, result.body["status"]).inc()
     if result.body["status"] == DeliveryOutcome.DUPLICATE:
         metrics.WEBHOOK_EVENTS_DUPLICATE.labels(event_label).inc()
@@ -201,8 +199,9 @@ def receive_delivery(*, content_length, read_body, content_type: str, headers) -
     return result
 
 
-def _count_rejected(headers, reason):
-    event_label = metrics.event_label(headers.get("X-GitHub-Event", ""))
+def _count_refused(event_label, reason):
+    """A refused delivery, in the metrics and in the dashboard's rollups."""
+    metrics.WEBHOOK_DELIVERIES_REJECTED.labels(reason).inc()
     recorder.count(Series.DELIVERIES, label=event_label, outcome=REJECTED, detail=reason)
 
 

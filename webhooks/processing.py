@@ -163,8 +163,8 @@ def prune_events(now=None, batch_size=None):
 
     Failed events stay until staff reprocess or delete them; the repository
     state built from events is never pruned. Each batch is one short
-    transaction (the receiver's inserts never wait long on it): the ids come
-    from the (status, received_at) index, other apps' rows for them go first
+    transaction (the receiver's inserts never wait long on it): the rows come,
+    locked, from the (status, received_at) index, other apps' rows for them go first
     (``events_pruning``), then the events by primary key, without Django's
     collector loading every row (payloads) to delete it.
     """
@@ -174,15 +174,14 @@ def prune_events(now=None, batch_size=None):
     deleted = 0
     for status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.SKIPPED):
         old_events = WebhookEvent.objects.filter(status=status, received_at__lt=cutoff).order_by("received_at")
-        while batch := list(old_events.values_list("pk", flat=True)[:batch_size]):
+        while True:
             with transaction.atomic():
-                # Locked and checked again: one reprocessed since is kept, and no message can be
-                # added for one while it goes (the insert waits for the lock, then finds it gone).
-                doomed = list(
-                    old_events.filter(pk__in=batch).select_for_update(skip_locked=True).values_list("pk", flat=True)
-                )
+                # Read and locked in the transaction that deletes them: one reprocessed meanwhile no
+                # longer matches, and no message can be added for one while it goes (the insert
+                # waits for the lock, then finds it gone). Rows locked elsewhere wait for the next run.
+                doomed = list(old_events.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
                 if not doomed:
-                    break  # each one locked or changed: the next run takes them
+                    break
                 signals.events_pruning.send(sender=WebhookEvent, event_ids=doomed)
                 rows = WebhookEvent.objects.filter(pk__in=doomed)
                 # What QuerySet.delete() does for a model without cascades: one DELETE statement.
