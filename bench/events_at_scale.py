@@ -2,6 +2,7 @@
 """Benchmark: the events API, the admin's big lists and retention with N stored events (issue 18).
 
     .venv/bin/python bench/events_at_scale.py [--events 1000000] [--requests 5] [--keep] [--skip-retention]
+    .venv/bin/python bench/events_at_scale.py --convert [--events 1000000]
 
 Fills a `ghsvc_bench_scale` database on 127.0.0.1:5432 (created if missing;
 ``--keep`` reuses what an earlier run stored) with bench/fill.py's events
@@ -13,10 +14,16 @@ session for the admin), interleaved; the median server time is reported.
 ``next ×20`` follows the API's next link from page 1 twenty times and reports
 the median of those twenty pages.
 
-Retention: prune_events with a 15-day retention deletes half the events
-(WEBHOOK_PRUNE_BATCH_SIZE per transaction) while another process stores
-deliveries through the receiver as fast as it can; its rate is compared with
-the same process's rate, just before, without the prune.
+Retention: prune_events with a 15-day retention removes half the events
+(whole days dropped when the table is partitioned, else batches of
+WEBHOOK_PRUNE_BATCH_SIZE) while another process stores deliveries through
+the receiver as fast as it can; its rate is compared with the same process's
+rate, just before, without the prune.
+
+``--convert`` instead fills a fresh ``ghsvc_bench_convert`` database (dropped
+first) whose events table is not
+partitioned yet (the previous version's), then times ``manage.py
+partition_events`` the same way, with the receiver storing deliveries.
 """
 
 import argparse
@@ -31,6 +38,7 @@ from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ghsvc_bench_scale")
+CONVERT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ghsvc_bench_convert"
 SECRET = "bench-scale-secret"
 
 
@@ -128,12 +136,24 @@ def ingest(seconds):
         stored += response.status_code == 202
 
 
+def recreate_database(url):
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--skip-retention", action="store_true")
+    parser.add_argument(
+        "--convert", action="store_true", help="time partition_events on a fresh, full, unpartitioned table instead"
+    )
     parser.add_argument("--ingest", type=float, help=argparse.SUPPRESS)  # the retention run's ingest process
     args = parser.parse_args()
     if args.ingest:
@@ -142,6 +162,13 @@ def main():
     sys.path.insert(0, str(ROOT))
     from bench.subscriptions import ensure_database
 
+    if args.convert:
+        global DATABASE_URL
+        # The ingest process (this script again) reads the same database from the environment.
+        DATABASE_URL = os.environ["BENCH_DATABASE_URL"] = CONVERT_DATABASE_URL
+        recreate_database(DATABASE_URL)
+        setup_django()
+        return conversion(args.events)
     ensure_database(DATABASE_URL)
     setup_django()
     from django.contrib.auth import get_user_model
@@ -216,35 +243,63 @@ def main():
         retention(stored)
 
 
+def ingest_rate(during):
+    """Deliveries stored per second by the ingest process while ``during()`` runs; (rate, result, seconds)."""
+    process = subprocess.Popen([sys.executable, __file__, "--ingest", "3600"], stdout=subprocess.PIPE, text=True)
+    time.sleep(5)  # Django set up, connection open
+    begin = time.time()
+    result = during()
+    end = time.time()
+    process.terminate()
+    samples = [tuple(map(float, line.split())) for line in process.communicate()[0].splitlines() if line]
+    first = min(samples, key=lambda sample: abs(sample[0] - begin))
+    last = min(samples, key=lambda sample: abs(sample[0] - end))
+    return (last[1] - first[1]) / (last[0] - first[0]), result, end - begin
+
+
 def retention(stored):
     from django.conf import settings
 
+    from bigtables import partitions
     from webhooks.models import WebhookEvent
-    from webhooks.processing import prune_events
-
-    def ingest_rate(during):
-        """Deliveries stored per second by the ingest process while ``during()`` runs."""
-        process = subprocess.Popen([sys.executable, __file__, "--ingest", "3600"], stdout=subprocess.PIPE, text=True)
-        time.sleep(5)  # Django set up, connection open
-        begin = time.time()
-        result = during()
-        end = time.time()
-        process.terminate()
-        samples = [tuple(map(float, line.split())) for line in process.communicate()[0].splitlines() if line]
-        first = min(samples, key=lambda sample: abs(sample[0] - begin))
-        last = min(samples, key=lambda sample: abs(sample[0] - end))
-        return (last[1] - first[1]) / (last[0] - first[0]), result, end - begin
+    from webhooks.retention import prune_events
 
     baseline, _, _ = ingest_rate(lambda: time.sleep(20))
     settings.WEBHOOK_EVENT_RETENTION_DAYS = 15
     during, deleted, pruned_in = ingest_rate(prune_events)
-    print(
-        f"\nRetention: {deleted:,} of {stored:,} events deleted in {pruned_in:.1f} s "
-        f"({deleted / pruned_in:,.0f} rows/s, batches of {settings.WEBHOOK_PRUNE_BATCH_SIZE})"
+    how = (
+        "whole days dropped"
+        if partitions.is_partitioned("webhook_events")
+        else f"batches of {settings.WEBHOOK_PRUNE_BATCH_SIZE}"
     )
+    print(f"\nRetention: {deleted:,} of {stored:,} events removed in {pruned_in:.1f} s ({how})")
     print(
         f"Ingest (receiver, one process, test client): {baseline:.0f}/s without the prune, {during:.0f}/s "
         f"during it ({during / baseline:.2f}×); {WebhookEvent.objects.count():,} events left"
+    )
+
+
+def conversion(count):
+    """``partition_events`` on a full table that is not partitioned yet, while deliveries are stored."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import fill
+
+    for app, migration in (("subscriptions", "0002"), ("rollups", None), ("ratelimits", None)):
+        call_command("migrate", app, *([migration] if migration else []), verbosity=0)
+    print(f"Filling {count:,} events (not partitioned)…", flush=True)
+    print(f"  filled in {fill.fill(DATABASE_URL, count):.0f} s", flush=True)
+    call_command("migrate", verbosity=0)  # 0008 leaves a full table alone
+    baseline, _, _ = ingest_rate(lambda: time.sleep(20))
+    during, _, converted_in = ingest_rate(lambda: call_command("partition_events"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('webhook_events'))")
+        size = cursor.fetchone()[0]
+    print(f"\npartition_events on {count:,} events ({size}): {converted_in:.1f} s")
+    print(
+        f"Ingest (receiver, one process, test client): {baseline:.0f}/s without it, {during:.0f}/s "
+        f"during it ({during / baseline:.2f}×)"
     )
 
 

@@ -82,20 +82,45 @@ FROM generate_series(%(now)s - interval '{DAYS} days', %(now)s, interval '5 minu
 """
 
 
+# The receipts a running service holds: the last WEBHOOK_DELIVERY_DEDUP_DAYS (default 7) of deliveries.
+RECEIPT_ROWS = """
+INSERT INTO webhook_delivery_receipts (delivery_id, received_at)
+SELECT delivery_id, received_at FROM webhook_events WHERE received_at >= %(now)s - interval '7 days'
+"""
+
+
 def fill(database_url, count, *, log=print):
-    """Empty the tables, then fill them (on a connection of its own); returns seconds taken."""
+    """Empty the tables, then fill them (on a connection of its own); returns seconds taken.
+
+    When ``webhook_events`` is partitioned by day, the days filled are made
+    first (Django must be set up), as a service running for 30 days has them.
+    """
     import psycopg
 
     started = time.perf_counter()
+    now = datetime.now(UTC)
+    _make_days(now)
     with psycopg.connect(database_url) as connection:
-        _fill(connection, count, datetime.now(UTC), log)
+        _fill(connection, count, now, log)
     return time.perf_counter() - started
+
+
+def _make_days(now):
+    from datetime import timedelta
+
+    from bigtables import partitions
+
+    if partitions.is_partitioned("webhook_events"):
+        partitions.make_days("webhook_events", "received_at", now - timedelta(days=DAYS + 1), now)
 
 
 def _fill(connection, count, now, log):
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE webhook_events, rollup_counts, github_rate_limits RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "TRUNCATE webhook_events, webhook_delivery_receipts, rollup_counts, github_rate_limits "
+            "RESTART IDENTITY CASCADE"
+        )
         for first in range(1, count + 1, BATCH):
             last = min(first + BATCH - 1, count)
             cursor.execute(EVENT_ROWS, {"now": now, "count": count, "first": first, "last": last})
@@ -107,8 +132,9 @@ def _fill(connection, count, now, log):
             cursor.execute(ROLLUP_ROWS, {"span": span, "since": datetime.fromtimestamp(since, UTC)})
             cursor.execute(STEADY_ROWS, {"span": span, "since": since, "until": until})
         cursor.execute(RATE_LIMIT_ROWS, {"now": now})
+        cursor.execute(RECEIPT_ROWS, {"now": now})
         connection.commit()
     connection.autocommit = True
     with connection.cursor() as cursor:
-        for table in ("webhook_events", "rollup_counts", "github_rate_limits"):
+        for table in ("webhook_events", "webhook_delivery_receipts", "rollup_counts", "github_rate_limits"):
             cursor.execute(f"VACUUM ANALYZE {table}")

@@ -76,12 +76,28 @@ def build_events(count):
     return events
 
 
+def make_days(days):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bigtables import partitions
+    from webhooks import retention
+
+    if partitions.is_partitioned(retention.EVENTS_TABLE):
+        retention.make_days_ahead()
+        partitions.make_days(
+            retention.EVENTS_TABLE, "received_at", timezone.now() - timedelta(days=days), timezone.now()
+        )
+
+
 def reset_tables():
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE webhook_events, commits, pushes, pull_requests, issues, labels, repositories "
+            "TRUNCATE webhook_events, webhook_delivery_receipts, commits, pushes, pull_requests, issues, labels, "
+            "repositories "
             "RESTART IDENTITY CASCADE"
         )
 
@@ -149,6 +165,13 @@ def main():
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--worker-args", default="", help="extra `celery worker` arguments, e.g. '--pool=threads'")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=90,
+        help="day partitions of webhook_events made back from today (PostgreSQL), as a service keeping "
+        "WEBHOOK_EVENT_RETENTION_DAYS (90) has",
+    )
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -158,6 +181,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    make_days(args.days)
     print(f"{'workers':>7} {'events':>7} {'drained':>7} {'failed':>6} {'enqueue s':>9} {'drain s':>8} {'events/s':>9}")
     for workers in args.workers:
         result = run(args.events, workers, args.timeout, args.worker_args.split())

@@ -173,7 +173,8 @@ def main():
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE subscription_attempts, subscription_messages, subscriptions, webhook_events, commits, pushes, "
+            "TRUNCATE subscription_attempts, subscription_messages, subscriptions, webhook_events, "
+            "webhook_delivery_receipts, commits, pushes, "
             "pull_requests, issues, labels, repositories RESTART IDENTITY CASCADE"
         )
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()

@@ -253,8 +253,14 @@ WEBHOOK_MAX_JSON_DEPTH = env.int("WEBHOOK_MAX_JSON_DEPTH", default=64)
 # How long a rotated-out secret keeps being accepted when none is given.
 WEBHOOK_SECRET_ROTATION_GRACE_SECONDS = env.int("WEBHOOK_SECRET_ROTATION_GRACE_SECONDS", default=24 * 3600)
 WEBHOOK_EVENT_RETENTION_DAYS = env.int("WEBHOOK_EVENT_RETENTION_DAYS", default=90)
-# Events deleted per transaction by prune_events (README, "Stored events at scale").
+# Events deleted per transaction by prune_events where a whole day cannot be dropped: SQLite, and
+# on PostgreSQL the table from before partition_events (README, "Stored events at scale").
 WEBHOOK_PRUNE_BATCH_SIZE = env.int("WEBHOOK_PRUNE_BATCH_SIZE", default=5000)
+# How long a delivery id is remembered, so a second copy is answered "duplicate": longer than
+# GitHub lets a delivery be redelivered (3 days).
+WEBHOOK_DELIVERY_DEDUP_DAYS = env.int("WEBHOOK_DELIVERY_DEDUP_DAYS", default=7)
+# Day partitions of webhook_events made ahead of time (PostgreSQL), by prune_events every hour.
+WEBHOOK_EVENT_PARTITIONS_AHEAD_DAYS = env.int("WEBHOOK_EVENT_PARTITIONS_AHEAD_DAYS", default=7)
 WEBHOOK_PROCESSING_MAX_ATTEMPTS = env.int("WEBHOOK_PROCESSING_MAX_ATTEMPTS", default=5)
 WEBHOOK_PROCESSING_RETRY_BACKOFF = env.int("WEBHOOK_PROCESSING_RETRY_BACKOFF", default=2)
 WEBHOOK_PROCESSING_RETRY_BACKOFF_MAX = env.int("WEBHOOK_PROCESSING_RETRY_BACKOFF_MAX", default=600)

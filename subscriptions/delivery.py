@@ -134,7 +134,7 @@ def send(message_id):
             locked_until=None, attempts=message.attempts - 1, next_attempt_at=now + timedelta(seconds=wait)
         )
         return Sent(retry_in=wait)
-    event = WebhookEvent.objects.filter(pk=message.event_id).first() if message.event_id else None
+    event = selectors.message_event(message)
     body = message_body(message, event, subscription)
     answer = post(subscription, message, event, body)
     return settle(message, subscription, answer)

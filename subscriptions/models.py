@@ -71,7 +71,14 @@ class Message(models.Model):
 
     msg_id = models.CharField(max_length=40, unique=True)
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="messages")
-    event = models.ForeignKey(WebhookEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # No database-level constraint: webhook_events is partitioned by day on PostgreSQL, and a
+    # partitioned table's key includes its day, so no foreign key can point at its id. Retention
+    # deletes an event's messages first (webhooks.signals.events_pruning); Django cascades the rest.
+    event = models.ForeignKey(
+        WebhookEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    # The event's received_at: its day, which finds its partition (without it, every day's key is read).
+    event_received_at = models.DateTimeField(null=True, blank=True)
     type = models.CharField(max_length=130, help_text='"event" or "event.action"; "ping" for a test message.')
     # Ordered subscriptions: the repository whose messages go one at a time ("" = no order).
     lane = models.CharField(max_length=140, blank=True, default="")

@@ -4,7 +4,19 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.utils import DatabaseError
 from prometheus_client.core import GaugeMetricFamily
 
+from webhooks.models import WebhookEvent
+
 from .models import Message, Subscription
+
+
+def message_event(message):
+    """The event a message carries (None for a ping, or once retention removed it), read by its day when known."""
+    if message.event_id is None:
+        return None
+    events = WebhookEvent.objects.filter(pk=message.event_id)
+    if message.event_received_at is not None:
+        events = events.filter(received_at=message.event_received_at)
+    return events.first()
 
 
 def subscription_list():

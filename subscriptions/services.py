@@ -124,6 +124,7 @@ def fan_out(event, subscriptions=None):
                 msg_id=new_msg_id(),
                 subscription=subscription,
                 event=event,
+                event_received_at=event.received_at,
                 type=message_type(event.event, event.action),
                 lane=event.repository_full_name if subscription.ordered else "",
                 sequence=event.pk,
@@ -184,7 +185,7 @@ def _restart(messages):
     messages.update(status=Message.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), locked_until=None)
 
 
-def on_events_pruning(sender, event_ids, **kwargs):
-    """Events past retention are deleted: their messages and attempts go first, by index, not one by one."""
-    Attempt.objects.filter(message__event_id__in=event_ids).delete()
-    Message.objects.filter(event_id__in=event_ids).delete()
+def on_events_pruning(sender, events, **kwargs):
+    """Events past retention are removed: their messages and attempts go first, by index, not one by one."""
+    Attempt.objects.filter(message__event__in=events).delete()
+    Message.objects.filter(event__in=events).delete()

@@ -13,14 +13,14 @@ from functools import cache, partial
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.db import DatabaseError, DataError, connections, router, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from rollups import recorder
 from rollups.models import Series
 
 from . import metrics, selectors, signatures
-from .models import WebhookEvent
+from .models import DeliveryReceipt, WebhookEvent
 from .outbox import enqueue_event
 from .outcomes import REJECTED, DeliveryOutcome, RejectionReason
 
@@ -283,7 +283,7 @@ def _receive_delivery(*, body, content_type, headers):
         return DeliveryResult(200, {"delivery_id": delivery_id, "status": DeliveryOutcome.DUPLICATE})
     if event.status == WebhookEvent.Status.PENDING:
         # Right away in autocommit; after the commit inside an outer transaction.
-        transaction.on_commit(partial(enqueue_event, event.pk))
+        transaction.on_commit(partial(enqueue_event, (event.pk, event.received_at)))
 
     logger.info(
         "webhook delivery stored",
@@ -296,8 +296,9 @@ def _receive_delivery(*, body, content_type, headers):
 def _insert_once(event, payload_text=None):
     """Insert the event; False when its delivery id is already stored.
 
-    One ``INSERT … ON CONFLICT (delivery_id) DO NOTHING RETURNING id`` in
-    autocommit: the unique constraint decides, not a prior SELECT, so two
+    The delivery's receipt decides, not a prior SELECT: its insert and the
+    event's are one statement on PostgreSQL (``WITH receipt AS (INSERT … ON
+    CONFLICT DO NOTHING RETURNING 1) INSERT … SELECT … FROM receipt``), so two
     copies of one delivery racing each other still end as one row and two
     answers, and no transaction is opened around a single statement.
     ``payload_text`` is the JSON as received: the database parses it, rather
@@ -305,7 +306,7 @@ def _insert_once(event, payload_text=None):
     """
     for attempt in range(2):
         try:
-            event.pk = _insert_or_nothing(event, {"payload": payload_text} if payload_text is not None else {})
+            event.pk = _insert_with_receipt(event, {"payload": payload_text} if payload_text is not None else {})
             return event.pk is not None
         except DataError:
             # PostgreSQL refuses NUL and lone surrogates in text and jsonb;
@@ -315,24 +316,39 @@ def _insert_once(event, payload_text=None):
             for field in ("payload", "headers", "action", "repository_full_name", "sender_login"):
                 setattr(event, field, _sanitize(getattr(event, field)))
             payload_text = None
+        except IntegrityError as error:
+            # The events' own unique delivery id, kept on PostgreSQL until partition_events: a
+            # copy of an event stored before its receipts were kept (see migration 0007).
+            if getattr(error.__cause__, "sqlstate", None) == _UNIQUE_VIOLATION:
+                return False
+            raise
     return False
 
 
-def _insert_or_nothing(instance, raw_values):
-    """INSERT … ON CONFLICT DO NOTHING; the new pk, or None. ``raw_values``: column values sent as they are."""
-    model = type(instance)
-    connection = connections[router.db_for_write(model)]
-    fields, sql = _insert_statement(model, connection.alias)
-    params = [
+_UNIQUE_VIOLATION = "23505"
+
+
+def _insert_with_receipt(event, raw_values):
+    """The event's receipt and then the event, or nothing when the receipt exists; the new pk, or None.
+
+    ``raw_values``: column values sent as they are.
+    """
+    connection = connections[router.db_for_write(WebhookEvent)]
+    receipt, event_fields, insert_event = _insert_statements(connection.alias)
+    receipt_params = [
+        event.delivery_id,
+        DeliveryReceipt._meta.get_field("received_at").get_db_prep_save(event.received_at, connection),
+    ]
+    event_params = [
         raw_values[field.name]
         if field.name in raw_values
-        else field.get_db_prep_save(getattr(instance, field.attname), connection)
-        for field in fields
+        else field.get_db_prep_save(getattr(event, field.attname), connection)
+        for field in event_fields
     ]
     # Alone in autocommit (the receiver); in a savepoint inside an outer
     # transaction, so a refused row (DataError) does not abort the outer one.
-    with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
             # Server-side parameters: the payload travels as a parameter
             # instead of being escaped into the SQL text in Python.
             import psycopg
@@ -341,23 +357,35 @@ def _insert_or_nothing(instance, raw_values):
             with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
                 # prepare=False: no named prepared statement, which poolers
                 # in transaction mode (PgBouncer) would not keep.
-                cursor.execute(sql, params, prepare=False)
+                cursor.execute(
+                    f"WITH receipt AS ({receipt}) {insert_event}", receipt_params + event_params, prepare=False
+                )
                 row = cursor.fetchone()
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                row = cursor.fetchone()
-    return row[0] if row else None
+        return row[0] if row else None
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(receipt, receipt_params)
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute(insert_event.replace(" FROM receipt", ""), event_params)
+        return cursor.fetchone()[0]
 
 
 @cache
-def _insert_statement(model, alias):
-    """The fields and the SQL of ``_insert_or_nothing``: the same on every delivery, built once."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+def _insert_statements(alias):
+    """The receipt's INSERT, the event's fields and INSERT: the same on every delivery, built once.
+
+    The event's ``INSERT … SELECT … FROM receipt`` inserts one row when the
+    receipt's insert returned one, none otherwise (PostgreSQL; elsewhere the
+    ``FROM`` is dropped and the two run one after the other).
+    """
     quote = connections[alias].ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('delivery_id')}) DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    receipt = (
+        f"INSERT INTO {quote(DeliveryReceipt._meta.db_table)} ({quote('delivery_id')}, {quote('received_at')}) "
+        f"VALUES (%s, %s) ON CONFLICT ({quote('delivery_id')}) DO NOTHING RETURNING 1"
     )
-    return fields, sql
+    fields = [field for field in WebhookEvent._meta.concrete_fields if not field.primary_key]
+    insert_event = (
+        f"INSERT INTO {quote(WebhookEvent._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM receipt RETURNING {quote(WebhookEvent._meta.pk.column)}"
+    )
+    return receipt, fields, insert_event

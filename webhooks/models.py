@@ -57,11 +57,33 @@ class WebhookConfig(models.Model):
         return "*" in self.events or event in self.events
 
 
+class DeliveryReceipt(models.Model):
+    """A delivery id already stored: what makes storing a delivery happen exactly once.
+
+    The events table cannot keep delivery ids unique itself: on PostgreSQL it
+    is partitioned by day (retention drops whole days), and a partitioned
+    table's unique keys must include that day. Receipts are kept for
+    ``WEBHOOK_DELIVERY_DEDUP_DAYS``, longer than GitHub lets a delivery be
+    redelivered (3 days), and pruned in batches of small rows.
+    """
+
+    delivery_id = models.CharField(max_length=64, primary_key=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "webhook_delivery_receipts"
+
+    def __str__(self):
+        return self.delivery_id
+
+
 class WebhookEvent(models.Model):
-    """One delivery from GitHub, stored exactly once (keyed by ``X-GitHub-Delivery``).
+    """One delivery from GitHub, stored exactly once (its ``X-GitHub-Delivery`` has a DeliveryReceipt).
 
     The row is the outbox: processing reads it, and a row left ``pending``
-    (broker down, worker killed) is picked up again by the sweep.
+    (broker down, worker killed) is picked up again by the sweep. On
+    PostgreSQL the table is partitioned by day of ``received_at``
+    (``manage.py partition_events``; README, "Stored events at scale").
     """
 
     class Status(models.TextChoices):
@@ -71,7 +93,10 @@ class WebhookEvent(models.Model):
         FAILED = "failed"
         SKIPPED = "skipped"
 
-    # Unique through Meta.constraints: unique=True would also add a LIKE index
+    # What retention may delete; failed events (and any still in flight) stay until staff act.
+    PRUNABLE_STATUSES = (Status.PROCESSED, Status.SKIPPED)
+
+    # Indexed through Meta.indexes: db_index=True would also add a LIKE index
     # on PostgreSQL, written on every delivery and never read.
     delivery_id = models.CharField(max_length=64)
     event = models.CharField(max_length=64)
@@ -108,9 +133,6 @@ class WebhookEvent(models.Model):
     class Meta:
         db_table = "webhook_events"
         ordering = ["-received_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["delivery_id"], name="webhook_event_unique_delivery_id"),
-        ]
         # Each filter of the events list (API and admin) with its order, newest first, is one
         # index range (tests/webhooks/test_event_indexes.py reads the plans). The repository's
         # is case-insensitive (GitHub's names are) and, on PostgreSQL, also serves prefix
@@ -121,6 +143,7 @@ class WebhookEvent(models.Model):
             models.Index(fields=["status", "received_at"], name="webhook_event_status_idx"),
             models.Index(fields=["received_at"], name="webhook_event_received_idx"),
             models.Index(fields=["config", "received_at"], name="webhook_event_config_idx"),
+            models.Index(fields=["delivery_id"], name="webhook_event_delivery_idx"),
         ]
 
     def __str__(self):

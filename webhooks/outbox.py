@@ -26,15 +26,15 @@ logger = logging.getLogger(__name__)
 
 
 class Workers(Protocol):
-    """Where stored events are processed."""
+    """Where stored events are processed. An event is named by ``(id, received_at)``: its day finds its partition."""
 
     def runs_inline(self) -> bool:
         """True when no broker is configured: a task runs at once, in the caller's process."""
 
-    def process_one(self, event_id) -> None:
+    def process_one(self, event) -> None:
         """Process one event in a task of its own."""
 
-    def process_batch(self, event_ids) -> None:
+    def process_batch(self, events) -> None:
         """Send one task for a batch of events."""
 
 
@@ -52,12 +52,12 @@ def _connected_workers():
     return _workers
 
 
-def publish(event_ids):
-    """Send ids to the workers, at most ``WEBHOOK_ENQUEUE_BATCH_SIZE`` per task."""
+def publish(events):
+    """Send events to the workers, at most ``WEBHOOK_ENQUEUE_BATCH_SIZE`` per task."""
     workers = _connected_workers()
     size = settings.WEBHOOK_ENQUEUE_BATCH_SIZE
-    for start in range(0, len(event_ids), size):
-        workers.process_batch(event_ids[start : start + size])
+    for start in range(0, len(events), size):
+        workers.process_batch(events[start : start + size])
 
 
 class Relay:
@@ -68,10 +68,10 @@ class Relay:
         self._pid = None
         self._failing_since = None
 
-    def submit(self, event_id):
+    def submit(self, event):
         if self._pid != os.getpid():
             self._start()
-        self._queue.put(event_id)
+        self._queue.put(event)
 
     def _start(self):
         with self._lock:
@@ -141,24 +141,24 @@ relay = Relay()
 atexit.register(relay.flush)
 
 
-def enqueue_event(event_id):
-    """Hand a stored event to the workers without waiting for the broker.
+def enqueue_event(event):
+    """Hand a stored event, ``(id, received_at)``, to the workers without waiting for the broker.
 
     In-process (no broker configured) the task runs now. Otherwise the relay
     thread publishes it; if that fails the row stays pending for the sweep.
     """
     workers = _connected_workers()
     if workers.runs_inline():
-        workers.process_one(event_id)
+        workers.process_one(event)
     else:
-        relay.submit(event_id)
+        relay.submit(event)
 
 
-def publish_events(event_ids):
-    """Enqueue events now, in batches (sweep, reprocess); False when the broker refused."""
+def publish_events(events):
+    """Enqueue events, ``(id, received_at)`` each, now, in batches (sweep, reprocess); False when the broker refused."""
     try:
-        publish(list(event_ids))
+        publish(list(events))
     except Exception:
-        logger.warning("could not enqueue %d event(s); the sweep will retry them", len(event_ids), exc_info=True)
+        logger.warning("could not enqueue %d event(s); the sweep will retry them", len(events), exc_info=True)
         return False
     return True

@@ -1,4 +1,4 @@
-"""What happens to a stored event: claimed by one worker, run through its handlers, retried, swept, pruned.
+"""What happens to a stored event: claimed by one worker, run through its handlers, retried, swept.
 
 The handlers are registered in handlers.py; events reach the workers through
 the outbox. The Celery tasks (tasks.py) call into this module, never the
@@ -26,25 +26,29 @@ from .outbox import publish_events
 logger = logging.getLogger(__name__)
 
 
-def claim_event(event_id, now=None):
+def claim_event(event_id, received_at=None, now=None):
     """Atomically take an event for processing; None when someone else has it.
 
     One ``UPDATE … RETURNING`` decides and loads the row, so two workers
     handed the same event (a redelivered task, a sweep) never process it at
     the same time. An event stuck in ``processing`` past the timeout belonged
-    to a dead worker and is taken over.
+    to a dead worker and is taken over. ``received_at``, when known, is the
+    event's day: the table is partitioned by it, and with it the update reads
+    one day's key instead of planning and probing every day's.
     """
     now = now or timezone.now()
     abandoned_before = now - timedelta(seconds=settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS)
+    on_its_day = " AND received_at = %s" if received_at is not None else ""
     claimed = WebhookEvent.objects.raw(
         f"UPDATE {WebhookEvent._meta.db_table} "
         "SET status = %s, processing_started_at = %s, next_attempt_at = NULL, attempts = attempts + 1 "
-        "WHERE id = %s AND (status = %s OR (status = %s AND processing_started_at < %s)) "
+        f"WHERE id = %s{on_its_day} AND (status = %s OR (status = %s AND processing_started_at < %s)) "
         "RETURNING *",
         [
             WebhookEvent.Status.PROCESSING,
             now,
             event_id,
+            *([received_at] if received_at is not None else []),
             WebhookEvent.Status.PENDING,
             WebhookEvent.Status.PROCESSING,
             abandoned_before,
@@ -61,26 +65,26 @@ def retry_delay(attempts):
     )
 
 
-def process_event(event_id):
+def process_event(event_id, received_at=None):
     """Run an event through its handlers; return seconds until a retry, or None.
 
     The handlers' writes and the ``processed`` mark commit in one transaction:
     a crash in between leaves the event to be processed again, never half-done.
     """
-    event = claim_event(event_id)
+    event = claim_event(event_id, received_at)
     if event is None:
         return None
     event_label = metrics.event_label(event.event)
     event_handlers = handlers.handlers_for(event.event, event.action)
+    # By its day too: the table is partitioned by received_at, so this reads one day's key, not every day's.
+    this_event = WebhookEvent.objects.filter(pk=event.pk, received_at=event.received_at)
     started = time.perf_counter()
     try:
         with transaction.atomic():
             for handler in event_handlers:
                 handler(event)
             processed_at = timezone.now()
-            WebhookEvent.objects.filter(pk=event.pk).update(
-                status=WebhookEvent.Status.PROCESSED, processed_at=processed_at, last_error=""
-            )
+            this_event.update(status=WebhookEvent.Status.PROCESSED, processed_at=processed_at, last_error="")
             signals.event_processed.send(sender=WebhookEvent, event=event)
     except Exception as exc:
         final = event.attempts >= settings.WEBHOOK_PROCESSING_MAX_ATTEMPTS
@@ -89,7 +93,7 @@ def process_event(event_id):
             metrics.REPOSITORY_SYNC.labels(event_label, "error").inc()
         error = "".join(traceback.format_exception(exc, limit=-5))[-4000:]
         if final:
-            WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, last_error=error)
+            this_event.update(status=WebhookEvent.Status.FAILED, last_error=error)
             recorder.count(Series.PROCESSING, label=event_label, outcome=WebhookEvent.Status.FAILED)
             logger.error(
                 "webhook event failed for good",
@@ -97,7 +101,7 @@ def process_event(event_id):
             )
             return None
         delay = retry_delay(event.attempts)
-        WebhookEvent.objects.filter(pk=event.pk).update(
+        this_event.update(
             status=WebhookEvent.Status.PENDING,
             last_error=error,
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
@@ -129,7 +133,7 @@ def sweep_pending_events(now=None, limit=10000):
     now = now or timezone.now()
     settled_before = now - timedelta(seconds=settings.WEBHOOK_SWEEP_MIN_AGE_SECONDS)
     abandoned_before = now - timedelta(seconds=settings.WEBHOOK_PROCESSING_TIMEOUT_SECONDS)
-    event_ids = list(
+    events = list(
         WebhookEvent.objects.filter(
             Q(
                 status=WebhookEvent.Status.PENDING,
@@ -139,51 +143,20 @@ def sweep_pending_events(now=None, limit=10000):
             | Q(status=WebhookEvent.Status.PROCESSING, processing_started_at__lt=abandoned_before)
         )
         .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "received_at")[:limit]
     )
-    if event_ids:
-        publish_events(event_ids)
-        logger.info("sweep enqueued %d events", len(event_ids))
-    return len(event_ids)
+    if events:
+        publish_events(events)
+        logger.info("sweep enqueued %d events", len(events))
+    return len(events)
 
 
 def reprocess_events(queryset):
     """Put events back to pending and enqueue them; returns how many."""
-    event_ids = list(queryset.values_list("pk", flat=True))
+    events = list(queryset.values_list("pk", "received_at"))
     with transaction.atomic():
-        WebhookEvent.objects.filter(pk__in=event_ids).update(
+        WebhookEvent.objects.filter(pk__in=[event_id for event_id, _ in events]).update(
             status=WebhookEvent.Status.PENDING, attempts=0, next_attempt_at=None, processing_started_at=None
         )
-        transaction.on_commit(partial(publish_events, event_ids))
-    return len(event_ids)
-
-
-def prune_events(now=None, batch_size=None):
-    """Delete processed and skipped events past the retention period, oldest first, in batches.
-
-    Failed events stay until staff reprocess or delete them; the repository
-    state built from events is never pruned. Each batch is one short
-    transaction (the receiver's inserts never wait long on it): the rows come,
-    locked, from the (status, received_at) index, other apps' rows for them go first
-    (``events_pruning``), then the events by primary key, without Django's
-    collector loading every row (payloads) to delete it.
-    """
-    now = now or timezone.now()
-    batch_size = batch_size or settings.WEBHOOK_PRUNE_BATCH_SIZE
-    cutoff = now - timedelta(days=settings.WEBHOOK_EVENT_RETENTION_DAYS)
-    deleted = 0
-    for status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.SKIPPED):
-        old_events = WebhookEvent.objects.filter(status=status, received_at__lt=cutoff).order_by("received_at")
-        while True:
-            with transaction.atomic():
-                # Read and locked in the transaction that deletes them: one reprocessed meanwhile no
-                # longer matches, and no message can be added for one while it goes (the insert
-                # waits for the lock, then finds it gone). Rows locked elsewhere wait for the next run.
-                doomed = list(old_events.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
-                if not doomed:
-                    break
-                signals.events_pruning.send(sender=WebhookEvent, event_ids=doomed)
-                rows = WebhookEvent.objects.filter(pk__in=doomed)
-                # What QuerySet.delete() does for a model without cascades: one DELETE statement.
-                deleted += rows._raw_delete(rows.db)
-    return deleted
+        transaction.on_commit(partial(publish_events, events))
+    return len(events)

@@ -7,6 +7,6 @@ from django.dispatch import Signal
 # event is retried), so nothing it must do for a processed event is ever lost.
 event_processed = Signal()
 
-# Sent with ``event_ids`` inside the transaction that deletes those events (retention), before
-# they go: what other apps keep for them (subscription messages) goes in the same transaction.
+# Sent with ``events`` (a queryset) inside the transaction that removes those events (retention),
+# before they go: what other apps keep for them (subscription messages) goes in the same transaction.
 events_pruning = Signal()

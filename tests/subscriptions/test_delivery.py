@@ -9,7 +9,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from subscriptions.models import Attempt, Message, Subscription
-from tests.conftest import sample_json
+from tests.conftest import is_postgres, sample_json
 from tests.subscriptions.conftest import SUBSCRIPTIONS, Reply
 from webhooks.models import WebhookEvent
 
@@ -376,14 +376,21 @@ def test_an_event_skipped_at_intake_is_not_sent(subscriber, subscribe, client, s
     assert subscriber.received == [] and not Message.objects.exists()
 
 
-def test_retention_takes_an_events_messages_and_attempts_with_it(subscriber, subscribe, deliver, settings):
-    from webhooks.processing import prune_events
+@pytest.mark.parametrize("whole_day", [False, True], ids=["in-batches", "day-dropped"])
+def test_retention_takes_an_events_messages_and_attempts_with_it(subscriber, subscribe, deliver, settings, whole_day):
+    from bigtables import partitions
+    from webhooks.retention import prune_events
 
+    if whole_day and not is_postgres():
+        pytest.skip("days are partitions on PostgreSQL only")
     settings.WEBHOOK_EVENT_RETENTION_DAYS = 30
     subscribe()
     old = deliver("issues", "issues/opened.payload.json")["delivery_id"]
     kept = deliver("issues", "issues/opened.payload.json")["delivery_id"]
-    WebhookEvent.objects.filter(delivery_id=old).update(received_at=timezone.now() - timedelta(days=31))
+    long_ago = timezone.now() - timedelta(days=31)
+    if whole_day:  # its day is a partition of its own, dropped whole
+        partitions.make_days("webhook_events", "received_at", long_ago, long_ago)
+    WebhookEvent.objects.filter(delivery_id=old).update(received_at=long_ago)
     assert Message.objects.count() == 2 and Attempt.objects.count() == 2
 
     assert prune_events() == 1

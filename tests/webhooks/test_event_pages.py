@@ -103,7 +103,7 @@ FILTER_CASES = [
     ({"action": "opened"}, {RECEIVED}),
     ({"repository": "octo-org/repo-1"}, {"webhook_event_repo_recv_idx"}),
     ({"status": "failed"}, {"webhook_event_status_idx"}),
-    ({"delivery_id": "m-00001"}, {"webhook_event_unique_delivery_id"}),
+    ({"delivery_id": "m-00001"}, {"webhook_event_delivery_idx"}),
     ({"received_after": "2026-01-01T00:00:00Z"}, {RECEIVED}),
     ({"received_before": "2030-01-01T00:00:00Z"}, {RECEIVED}),
     ({"event": "issues", "status": "processed"}, {"webhook_event_event_recv_idx", "webhook_event_status_idx"}),
@@ -132,7 +132,7 @@ def test_each_filter_with_the_list_order_is_an_index_range(many, params, served_
     no index serves the filter with the order, and the test fails.
     """
     queryset = WebhookEventFilter(params, queryset=event_list()).qs.order_by("-received_at", "-id")[:51]
-    one_row = "delivery_id" in params  # at most one row, by the unique index: sorting it is free
+    one_row = "delivery_id" in params  # one row (a receipt each), by its index: sorting it is free
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE webhook_events")  # statistics, as autovacuum keeps them
         cursor.execute("SET enable_seqscan = off")
@@ -144,10 +144,28 @@ def test_each_filter_with_the_list_order_is_an_index_range(many, params, served_
             cursor.execute("RESET enable_sort")
     nodes = list(walk(plan))
     kinds = {node["Node Type"] for node in nodes}
-    indexes = {node["Index Name"] for node in nodes if "Index Name" in node}
+    # The table is partitioned by day: each partition's index is a part of the named index. How
+    # the planner reads a partition without rows (days ahead) does not matter.
+    indexes = {
+        index_of_table(node["Index Name"])
+        for node in nodes
+        if "Index Name" in node and node["Relation Name"] in tables_with_rows()
+    }
     assert "Seq Scan" not in kinds, nodes
     assert one_row or "Sort" not in kinds, nodes  # an Incremental Sort only breaks ties of received_at by id
     assert len(indexes) == 1 and indexes <= served_by, nodes
+
+
+def tables_with_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'webhook_events%%' AND reltuples > 0")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def index_of_table(partition_index):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_partition_root(%s::regclass)::regclass::text", [partition_index])
+        return cursor.fetchone()[0]
 
 
 def walk(node):

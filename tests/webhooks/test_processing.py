@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from repositories.models import Issue, PullRequest, Push
 from tests.conftest import TEST_SECRET, post_delivery, sample_bytes, webhook_sample_files
-from webhooks import processing
+from webhooks import processing, retention
 from webhooks.models import WebhookEvent
 from webhooks.tasks import process_event
 
@@ -220,7 +220,7 @@ def test_prune_works_in_batches(settings):
         WebhookEvent(delivery_id=f"p-{i}", event="star", payload={}, status="processed", received_at=long_ago)
         for i in range(25)
     )
-    assert processing.prune_events(batch_size=10) == 25
+    assert retention.prune_events(batch_size=10) == 25
     assert not WebhookEvent.objects.exists()
 
 

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from webhooks import processing
+from webhooks import retention
 
 
 class Command(BaseCommand):
-    help = "Delete processed and skipped webhook events older than WEBHOOK_EVENT_RETENTION_DAYS."
+    help = "Remove processed and skipped webhook events older than WEBHOOK_EVENT_RETENTION_DAYS."
 
     def handle(self, *args, **options):
-        deleted = processing.prune_events()
+        retention.make_days_ahead()
+        deleted = retention.prune_events()
         self.stdout.write(f"Deleted {deleted} event(s) older than {settings.WEBHOOK_EVENT_RETENTION_DAYS} days.")

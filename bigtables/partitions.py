@@ -1,0 +1,345 @@
+"""Tables partitioned by day on PostgreSQL: partitions made ahead, old days dropped whole, a live table converted.
+
+Deleting millions of old rows is WAL-bound (about 11,000 rows/s here, with
+bloat left behind); dropping a day's partition is one catalog change. A table
+``T`` partitioned by day on a timestamp column has:
+
+- ``T_YYYYMMDD``: one partition per UTC day, made ahead of time;
+- ``T_default``: rows no day partition holds yet (a clock far off, a day not
+  made). It is normally empty; making a day moves its rows there first;
+- ``T_before_YYYYMMDD``: after a live conversion, the table as it was, every
+  row before that day. It is dropped whole once all of it is old enough.
+
+The primary key of a partitioned table must include the partition column, so
+it is ``(id, column)``: ``id`` stays unique through its identity sequence, but
+no other table can hold a foreign key to it. DDL here runs with a
+``lock_timeout``: it waits at most that long behind a long query (queued
+behind it, the receiver's inserts would wait too), then gives up until the
+next run. Other databases (SQLite, the embedded mode) are never partitioned.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection as default_connection
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+DAY = timedelta(days=1)
+LOCK_TIMEOUT = "2s"
+_BOUND = re.compile(r"FOR VALUES FROM \((?P<start>[^)]*)\) TO \((?P<end>[^)]*)\)")
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    start: datetime | None  # None: MINVALUE (the table from before the conversion)
+    end: datetime | None  # None: the default partition
+
+    @property
+    def is_default(self):
+        return self.end is None
+
+
+def is_partitioned(table, connection=default_connection):
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)", [table])
+        return cursor.fetchone() is not None
+
+
+def partitions(table, connection=default_connection):
+    """The partitions of ``table``, oldest first, the default last."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)",
+            [table],
+        )
+        rows = cursor.fetchall()
+    found = []
+    for name, bound in rows:
+        match = _BOUND.search(bound)
+        if match is None:
+            found.append(Partition(name, None, None))
+        else:
+            found.append(Partition(name, _timestamp(match["start"]), _timestamp(match["end"])))
+    return sorted(found, key=lambda p: (p.end is None, p.start or datetime.min.replace(tzinfo=UTC)))
+
+
+def _timestamp(literal):
+    literal = literal.strip("'")
+    return None if literal == "MINVALUE" else datetime.fromisoformat(literal).astimezone(UTC)
+
+
+def _literal(moment):
+    return f"'{moment.astimezone(UTC).isoformat()}'::timestamptz"
+
+
+def day_start(moment):
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _day_name(table, day):
+    return f"{table}_{day:%Y%m%d}"
+
+
+def _execute(cursor, *statements):
+    for statement in statements:
+        cursor.execute(statement)
+
+
+def make_days(table, column, first_day, last_day, connection=default_connection):
+    """Make the day partitions from ``first_day`` to ``last_day`` that are missing; returns the names made.
+
+    A day that overlaps an existing partition (the converted table's range) is
+    left alone. Rows of a new day found in the default partition move into it.
+    """
+    existing = partitions(table, connection)
+    made = []
+    day = day_start(first_day)
+    while day <= last_day:
+        end = day + DAY
+        overlaps = any(not p.is_default and (p.start is None or p.start < end) and day < p.end for p in existing)
+        if not overlaps:
+            _make_day(table, column, day, end, existing, connection)
+            made.append(_day_name(table, day))
+        day = end
+    return made
+
+
+def _make_day(table, column, start, end, existing, connection):
+    quote = connection.ops.quote_name
+    name = _day_name(table, start)
+    default = next((p.name for p in existing if p.is_default), None)
+    bounds = f"FROM ({_literal(start)}) TO ({_literal(end)})"
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _execute(cursor, f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        if default:
+            # PostgreSQL refuses a day whose rows sit in the default partition: move them out first.
+            within = f"{quote(column)} >= {_literal(start)} AND {quote(column)} < {_literal(end)}"
+            _execute(
+                cursor,
+                "DROP TABLE IF EXISTS pg_temp.strays",  # one made earlier in an enclosing transaction
+                f"CREATE TEMPORARY TABLE strays ON COMMIT DROP AS "
+                f"WITH moved AS (DELETE FROM {quote(default)} WHERE {within} RETURNING *) SELECT * FROM moved",
+            )
+        _execute(cursor, f"CREATE TABLE {quote(name)} PARTITION OF {quote(table)} FOR VALUES {bounds}")
+        if default:
+            _execute(cursor, f"INSERT INTO {quote(table)} SELECT * FROM strays")
+
+
+def drop_partition(table, partition, *, keep=None, before_drop=None, connection=default_connection):
+    """Drop ``partition`` whole; the rows matching the SQL condition ``keep`` stay. Returns how many stayed.
+
+    The table is locked against writers only for two catalog changes: the
+    partition is detached and, when rows stay, a replacement holding just
+    them (copied, indexed and checked beforehand, without that lock) is
+    attached in its place, in one transaction with ``before_drop`` (other
+    tables' rows for the dropped ones). The detached table is dropped after,
+    outside any lock on ``table``.
+    """
+    quote = connection.ops.quote_name
+    replacement = f"{partition.name[:57]}_kept"
+    bounds = (
+        f"FROM ({'MINVALUE' if partition.start is None else _literal(partition.start)}) TO ({_literal(partition.end)})"
+    )
+    kept = 0
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _execute(cursor, f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        if before_drop:
+            before_drop()
+        if keep:
+            _execute(
+                cursor,
+                f"DROP TABLE IF EXISTS {quote(replacement)}",  # left by an interrupted run
+                f"CREATE TABLE {quote(replacement)} (LIKE {quote(table)} INCLUDING DEFAULTS)",
+            )
+            cursor.execute(f"INSERT INTO {quote(replacement)} SELECT * FROM {quote(partition.name)} WHERE {keep}")
+            kept = cursor.rowcount
+        if kept:
+            column = _partition_column(cursor, table)
+            _execute(cursor, *_index_copies(cursor, table, replacement, quote))
+            check = f"{quote(column)} < {_literal(partition.end)}"
+            if partition.start is not None:
+                check = f"{quote(column)} >= {_literal(partition.start)} AND {check}"
+            # Attaching trusts this CHECK instead of reading the rows under the lock.
+            _execute(cursor, f"ALTER TABLE {quote(replacement)} ADD CHECK ({check})")
+        _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(partition.name)}")
+        if kept:
+            _execute(cursor, f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(replacement)} FOR VALUES {bounds}")
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _execute(cursor, f"DROP TABLE {quote(partition.name)}")
+        if kept:
+            _execute(cursor, f"ALTER TABLE {quote(replacement)} RENAME TO {quote(partition.name)}")
+    return kept
+
+
+def finish_interrupted_drops(table, connection=default_connection):
+    """What a ``drop_partition`` stopped between its two transactions left: the detached day, the replacement's name."""
+    quote = connection.ops.quote_name
+    attached = {p.name for p in partitions(table, connection)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace "
+            "AND relname ~ %s",
+            [rf"^{re.escape(table)}_(\d{{8}}|before_\d{{8}})(_kept)?$"],
+        )
+        for (name,) in cursor.fetchall():
+            if name not in attached and not name.endswith("_kept"):
+                _execute(cursor, f"DROP TABLE {quote(name)}")
+        for name in sorted(attached):
+            if name.endswith("_kept"):
+                _execute(cursor, f"ALTER TABLE {quote(name)} RENAME TO {quote(name.removesuffix('_kept'))}")
+
+
+def _partition_column(cursor, table):
+    cursor.execute(
+        "SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a "
+        "ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] WHERE p.partrelid = to_regclass(%s)",
+        [table],
+    )
+    return cursor.fetchone()[0]
+
+
+def _index_copies(cursor, table, target, quote):
+    """The statements giving ``target`` the indexes and primary key of ``table`` (so attaching builds none)."""
+    cursor.execute(
+        "SELECT pg_get_indexdef(i.indexrelid), i.indisprimary, "
+        "(SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY "
+        "k(attnum, ord) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) "
+        "FROM pg_index i WHERE i.indrelid = to_regclass(%s)",
+        [table],
+    )
+    statements = []
+    for number, (definition, is_primary, columns) in enumerate(cursor.fetchall()):
+        if is_primary:
+            statements.append(f"ALTER TABLE {quote(target)} ADD PRIMARY KEY ({columns})")
+        else:
+            definition = re.sub(
+                r" INDEX \S+ ON (ONLY )?\S+ USING ",
+                f" INDEX {quote(f'{target[:50]}_{number}')} ON {quote(target)} USING ",
+                definition,
+                count=1,
+            )
+            statements.append(definition)
+    return statements
+
+
+# --- Converting a live table ----------------------------------------------------------------
+
+
+def convert(table, column, *, days_ahead, now, connection=default_connection):
+    """Make ``table`` partitioned by day on ``column``, keeping its rows, while it keeps taking inserts.
+
+    An empty table is replaced at once. Otherwise, without blocking writers:
+    the unique index ``(id, column)`` the new primary key needs is built
+    concurrently, and a ``CHECK (column < boundary)`` is validated (the
+    boundary two days ahead, so every insert meanwhile still passes it). Then
+    one short transaction renames the table, makes the partitioned table with
+    the same columns, indexes (same names) and identity, and attaches the old
+    table as the partition before the boundary: attaching reuses its indexes
+    and trusts its CHECK, so nothing is read or built under the lock.
+    """
+    if is_partitioned(table, connection):
+        return False
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint WHERE confrelid = to_regclass(%s) AND contype = 'f'", [table])
+        references = [row[0] for row in cursor.fetchall()]
+        if references:
+            raise RuntimeError(f"{table} is referenced by foreign keys {references}: drop them first")
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")
+        empty = not cursor.fetchone()[0]
+    boundary = day_start(now) + 2 * DAY
+    legacy = f"{table}_before_{boundary:%Y%m%d}"
+    key_index = f"{table}_id_{column}_key"
+    check = f"{table}_before_partitions"
+    if not empty:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = %s AND NOT i.indisvalid",
+                [key_index],
+            )
+            if cursor.fetchone():  # left INVALID by an interrupted run
+                _execute(cursor, f"DROP INDEX CONCURRENTLY {quote(key_index)}")
+            _execute(
+                cursor,
+                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(key_index)} "
+                f"ON {quote(table)} (id, {quote(column)})",
+                f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(check)}",
+                f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(check)} "
+                f"CHECK ({quote(column)} IS NOT NULL AND {quote(column)} < {_literal(boundary)}) NOT VALID",
+                f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(check)}",
+            )
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _execute(
+            cursor,
+            "SET LOCAL lock_timeout = '10s'",
+            f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE",
+        )
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisprimary, i.indisunique "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(%s)",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            f"SELECT pg_get_serial_sequence(%s, 'id'), (SELECT coalesce(max(id), 0) FROM {quote(table)})", [table]
+        )
+        sequence, max_id = cursor.fetchone()
+        cursor.execute(f"SELECT last_value FROM {sequence}")
+        next_id = max(cursor.fetchone()[0], max_id) + 1
+        # The partitioned table's own indexes keep the names migrations know; the old ones move aside.
+        plain = [(name, definition) for name, definition, primary, unique in indexes if not (primary or unique)]
+        _execute(cursor, f"ALTER TABLE {quote(table)} ALTER COLUMN id DROP IDENTITY")
+        _execute(cursor, *(f"ALTER INDEX {quote(name)} RENAME TO {quote(_aside(name))}" for name, _ in plain))
+        primary = next(name for name, _, is_primary, _ in indexes if is_primary)
+        _execute(
+            cursor,
+            f"ALTER TABLE {quote(table)} RENAME TO {quote(legacy)}",
+            f"CREATE TABLE {quote(table)} (LIKE {quote(legacy)} INCLUDING DEFAULTS) "
+            f"PARTITION BY RANGE ({quote(column)})",
+            f"ALTER TABLE {quote(table)} ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (START WITH {next_id})",
+            f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT {quote(primary)}",
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(primary)} PRIMARY KEY (id, {quote(column)})",
+            *(_on_table(definition, table, quote) for _, definition in plain),
+        )
+        if empty:
+            _execute(cursor, f"DROP TABLE {quote(legacy)}")
+        else:
+            # Its other unique keys (delivery ids, now kept elsewhere) a partitioned table cannot
+            # keep: left on the old table they would only be written. Dropping one is instant.
+            for name, _, is_primary, is_unique in indexes:
+                if is_unique and not is_primary and name != key_index:
+                    _execute(
+                        cursor,
+                        f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT IF EXISTS {quote(name)}",
+                        f"DROP INDEX IF EXISTS {quote(name)}",
+                    )
+            _execute(
+                cursor,
+                f"ALTER TABLE {quote(legacy)} ADD CONSTRAINT {quote(legacy + '_pkey')} "
+                f"PRIMARY KEY USING INDEX {quote(key_index)}",
+                f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(legacy)} "
+                f"FOR VALUES FROM (MINVALUE) TO ({_literal(boundary)})",
+                f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT {quote(check)}",
+            )
+        _execute(cursor, f"CREATE TABLE {quote(table + '_default')} PARTITION OF {quote(table)} DEFAULT")
+    make_days(table, column, day_start(now), day_start(now) + days_ahead * DAY, connection)
+    return True
+
+
+def _aside(index_name):
+    return f"{index_name[:55]}_before"
+
+
+def _on_table(definition, new_table, quote):
+    """An index definition of the old table (pg_get_indexdef, taken before the rename) for the new one."""
+    # pg_get_indexdef names the table as it was when read: "... ON public.webhook_events USING ...".
+    return re.sub(r" ON (\S+\.)?\S+ USING ", f" ON {quote(new_table)} USING ", definition, count=1)

@@ -1,0 +1,122 @@
+"""Retention at scale: old days dropped whole (PostgreSQL), their failed events kept, receipts forgotten."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from bigtables import partitions
+from tests.conftest import TEST_SECRET, post_delivery, requires_postgres, sample_bytes
+from webhooks import retention
+from webhooks.models import DeliveryReceipt, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+TABLE = "webhook_events"
+
+
+@pytest.fixture(autouse=True)
+def secret(settings):
+    settings.GITHUB_WEBHOOK_SECRET = TEST_SECRET
+
+
+def names():
+    return [p.name for p in partitions.partitions(TABLE, connection)]
+
+
+def store(client, status, received_at, delivery_id):
+    response = post_delivery(client, "star", sample_bytes("star/created.payload.json"), delivery_id=delivery_id)
+    assert response.status_code in (200, 202), response.content
+    WebhookEvent.objects.filter(delivery_id=delivery_id).update(status=status, received_at=received_at)
+
+
+@requires_postgres
+def test_a_new_install_is_partitioned_by_day_with_days_ahead(settings):
+    today = partitions.day_start(timezone.now())
+    assert partitions.is_partitioned(TABLE, connection)
+    expected = [
+        f"{TABLE}_{today + timedelta(days=n):%Y%m%d}" for n in range(settings.WEBHOOK_EVENT_PARTITIONS_AHEAD_DAYS + 1)
+    ]
+    assert names()[: len(expected)] == expected and names()[-1] == f"{TABLE}_default"
+    # Making days is idempotent, and makes only the missing ones.
+    assert retention.make_days_ahead() == []
+    settings.WEBHOOK_EVENT_PARTITIONS_AHEAD_DAYS += 1
+    assert retention.make_days_ahead() == [f"{TABLE}_{today + timedelta(days=len(expected)):%Y%m%d}"]
+
+
+@requires_postgres
+def test_a_day_made_late_takes_its_rows_from_the_default_partition(client):
+    long_ago = timezone.now() - timedelta(days=40)
+    store(client, "processed", long_ago, "stray-1")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {TABLE} WHERE delivery_id = 'stray-1'")
+        assert cursor.fetchone()[0] == f"{TABLE}_default"
+        made = partitions.make_days(TABLE, "received_at", long_ago, long_ago, connection)
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {TABLE} WHERE delivery_id = 'stray-1'")
+        assert [cursor.fetchone()[0]] == made == [f"{TABLE}_{long_ago:%Y%m%d}"]
+
+
+@requires_postgres
+def test_an_old_day_is_dropped_whole_and_its_failed_and_pending_events_stay(client, settings):
+    settings.WEBHOOK_EVENT_RETENTION_DAYS = 30
+    old_day = partitions.day_start(timezone.now()) - timedelta(days=35)
+    cutoff_day = partitions.day_start(timezone.now() - timedelta(days=30))
+    partitions.make_days(TABLE, "received_at", old_day, cutoff_day, connection)
+    for number, status in enumerate(["processed", "skipped", "failed", "pending", "processed"]):
+        store(client, status, old_day + timedelta(hours=number), f"old-{status}-{number}")
+    # Past the cutoff, but its day is not over at the cutoff: it goes with its whole day, later.
+    store(client, "processed", cutoff_day, "cutoff-day")
+    store(client, "processed", timezone.now(), "today")
+
+    assert retention.prune_events() == 3
+    assert set(WebhookEvent.objects.values_list("delivery_id", flat=True)) == {
+        "old-failed-2",
+        "old-pending-3",
+        "cutoff-day",
+        "today",
+    }
+    # The old day's partition was made again holding only what stays; the cutoff's day is still there.
+    assert f"{TABLE}_{old_day:%Y%m%d}" in names() and f"{TABLE}_{cutoff_day:%Y%m%d}" in names()
+    every_index = index_parents(f"{TABLE}_{cutoff_day:%Y%m%d}")
+    assert "webhook_events_pkey" in every_index and index_parents(f"{TABLE}_{old_day:%Y%m%d}") == every_index
+    assert retention.prune_events() == 0
+    # Staff reprocess a kept event, it is processed; the next run drops the day with it.
+    WebhookEvent.objects.filter(delivery_id__startswith="old-").update(status="processed")
+    assert retention.prune_events() == 2
+    assert f"{TABLE}_{old_day:%Y%m%d}" not in names()
+
+
+def test_receipts_are_kept_for_the_dedup_window_then_forgotten(client, settings):
+    settings.WEBHOOK_DELIVERY_DEDUP_DAYS = 7
+    body = sample_bytes("star/created.payload.json")
+    for delivery_id in ("fresh", "stale"):
+        assert post_delivery(client, "star", body, delivery_id=delivery_id).status_code == 202
+    DeliveryReceipt.objects.filter(pk="stale").update(received_at=timezone.now() - timedelta(days=8))
+
+    retention.prune_events()
+
+    assert list(DeliveryReceipt.objects.values_list("pk", flat=True)) == ["fresh"]
+    assert post_delivery(client, "star", body, delivery_id="fresh").json()["status"] == "duplicate"
+
+
+def index_parents(partition):
+    """The table's indexes this partition's indexes are parts of (all of them, when it was attached whole)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parent.relname FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indexrelid "
+            "JOIN pg_class parent ON parent.oid = h.inhparent WHERE i.indrelid = to_regclass(%s)",
+            [partition],
+        )
+        return sorted(name for (name,) in cursor.fetchall())
+
+
+@requires_postgres
+def test_what_an_interrupted_drop_left_is_cleared_at_the_next_run():
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {TABLE}_20200101 (LIKE {TABLE})")  # detached, not yet dropped
+        cursor.execute(f"CREATE TABLE {TABLE}_2020 (LIKE {TABLE})")  # not a name of ours
+    partitions.finish_interrupted_drops(TABLE, connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s), to_regclass(%s)", [f"{TABLE}_20200101", f"{TABLE}_2020"])
+        assert cursor.fetchone() == (None, f"{TABLE}_2020")
