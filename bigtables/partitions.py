@@ -113,70 +113,94 @@ def make_days(table, column, first_day, last_day, connection=default_connection)
 
 
 def _make_day(table, column, start, end, existing, connection):
+    """A day's partition, built aside and attached: attaching blocks neither inserts nor reads of ``table``."""
     quote = connection.ops.quote_name
     name = _day_name(table, start)
     default = next((p.name for p in existing if p.is_default), None)
-    bounds = f"FROM ({_literal(start)}) TO ({_literal(end)})"
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _execute(cursor, f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        _build_aside(cursor, table, name, start, end, quote)
         if default:
-            # PostgreSQL refuses a day whose rows sit in the default partition: move them out first.
-            within = f"{quote(column)} >= {_literal(start)} AND {quote(column)} < {_literal(end)}"
+            # PostgreSQL refuses a day whose rows sit in the default partition: they move into it first.
             _execute(
                 cursor,
-                "DROP TABLE IF EXISTS pg_temp.strays",  # one made earlier in an enclosing transaction
-                f"CREATE TEMPORARY TABLE strays ON COMMIT DROP AS "
-                f"WITH moved AS (DELETE FROM {quote(default)} WHERE {within} RETURNING *) SELECT * FROM moved",
+                f"WITH moved AS (DELETE FROM {quote(default)} WHERE {_within(column, start, end, quote)} RETURNING *) "
+                f"INSERT INTO {quote(name)} SELECT * FROM moved",
             )
-        _execute(cursor, f"CREATE TABLE {quote(name)} PARTITION OF {quote(table)} FOR VALUES {bounds}")
-        if default:
-            _execute(cursor, f"INSERT INTO {quote(table)} SELECT * FROM strays")
+        _attach(cursor, table, name, start, end, quote)
 
 
 def drop_partition(table, partition, *, keep=None, before_drop=None, connection=default_connection):
-    """Drop ``partition`` whole; the rows matching the SQL condition ``keep`` stay. Returns how many stayed.
+    """Drop ``partition`` whole; the rows matching the SQL condition ``keep`` stay. Returns how many rows went.
 
-    The table is locked against writers only for two catalog changes: the
-    partition is detached and, when rows stay, a replacement holding just
-    them (copied, indexed and checked beforehand, without that lock) is
-    attached in its place, in one transaction with ``before_drop`` (other
-    tables' rows for the dropped ones). The detached table is dropped after,
-    outside any lock on ``table``.
+    The partition is locked against writes (not reads) while its kept rows
+    are copied into a replacement, indexed and checked, so no change to them
+    is lost; ``table`` itself is locked only for two catalog changes: the
+    partition detached and the replacement attached in its place, in one
+    transaction with ``before_drop`` (other tables' rows for those that go).
+    The detached table is dropped after, outside any lock on ``table``. A
+    partition holding only rows that stay is left as it is.
     """
     quote = connection.ops.quote_name
     replacement = f"{partition.name[:57]}_kept"
-    bounds = (
-        f"FROM ({'MINVALUE' if partition.start is None else _literal(partition.start)}) TO ({_literal(partition.end)})"
-    )
-    kept = 0
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        _execute(cursor, f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        _execute(
+            cursor,
+            f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'",
+            # Maintenance, not a request: no parallel workers taking the receiver's cores.
+            "SET LOCAL max_parallel_workers_per_gather = 0",
+            f"LOCK TABLE {quote(partition.name)} IN EXCLUSIVE MODE",
+        )
+        # Two counts, each from an index (the key's; the condition's), not one that reads every row.
+        cursor.execute(f"SELECT count(*) FROM {quote(partition.name)}")
+        rows = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {quote(partition.name)} WHERE {keep or 'false'}")
+        kept = cursor.fetchone()[0]
+        if rows == kept:
+            return 0
         if before_drop:
             before_drop()
-        if keep:
-            _execute(
-                cursor,
-                f"DROP TABLE IF EXISTS {quote(replacement)}",  # left by an interrupted run
-                f"CREATE TABLE {quote(replacement)} (LIKE {quote(table)} INCLUDING DEFAULTS)",
-            )
-            cursor.execute(f"INSERT INTO {quote(replacement)} SELECT * FROM {quote(partition.name)} WHERE {keep}")
-            kept = cursor.rowcount
         if kept:
-            column = _partition_column(cursor, table)
-            _execute(cursor, *_index_copies(cursor, table, replacement, quote))
-            check = f"{quote(column)} < {_literal(partition.end)}"
-            if partition.start is not None:
-                check = f"{quote(column)} >= {_literal(partition.start)} AND {check}"
-            # Attaching trusts this CHECK instead of reading the rows under the lock.
-            _execute(cursor, f"ALTER TABLE {quote(replacement)} ADD CHECK ({check})")
+            _build_aside(cursor, table, replacement, partition.start, partition.end, quote)
+            _execute(cursor, f"INSERT INTO {quote(replacement)} SELECT * FROM {quote(partition.name)} WHERE {keep}")
         _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(partition.name)}")
         if kept:
-            _execute(cursor, f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(replacement)} FOR VALUES {bounds}")
+            _attach(cursor, table, replacement, partition.start, partition.end, quote)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _execute(cursor, f"DROP TABLE {quote(partition.name)}")
         if kept:
             _execute(cursor, f"ALTER TABLE {quote(replacement)} RENAME TO {quote(partition.name)}")
-    return kept
+    return rows - kept
+
+
+def _within(column, start, end, quote):
+    """``start <= column < end``; no lower bound when ``start`` is None (MINVALUE)."""
+    upper = f"{quote(column)} < {_literal(end)}"
+    return upper if start is None else f"{quote(column)} >= {_literal(start)} AND {upper}"
+
+
+def _build_aside(cursor, table, name, start, end, quote):
+    """A table shaped like a partition of ``table`` for [start, end): its columns, indexes, primary key and a CHECK.
+
+    With all of them in place, attaching it builds no index, and reads none
+    of its rows (the CHECK proves the range), so attaching is a catalog change.
+    """
+    column = _partition_column(cursor, table)
+    _execute(
+        cursor,
+        f"DROP TABLE IF EXISTS {quote(name)}",  # left by an interrupted run, never attached
+        f"CREATE TABLE {quote(name)} (LIKE {quote(table)} INCLUDING DEFAULTS)",
+        *_index_copies(cursor, table, name, quote),
+        f"ALTER TABLE {quote(name)} ADD CHECK ({_within(column, start, end, quote)})",
+    )
+
+
+def _attach(cursor, table, name, start, end, quote):
+    lower = "MINVALUE" if start is None else _literal(start)
+    _execute(
+        cursor,
+        f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(name)} FOR VALUES FROM ({lower}) TO ({_literal(end)})",
+    )
 
 
 def finish_interrupted_drops(table, connection=default_connection):
@@ -207,7 +231,10 @@ def _partition_column(cursor, table):
 
 
 def _index_copies(cursor, table, target, quote):
-    """The statements giving ``target`` the indexes and primary key of ``table`` (so attaching builds none)."""
+    """The statements giving ``target`` the indexes and primary key of ``table`` (so attaching builds none).
+
+    The names are PostgreSQL's choice: unique, whatever an earlier copy of the same day left.
+    """
     cursor.execute(
         "SELECT pg_get_indexdef(i.indexrelid), i.indisprimary, "
         "(SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY "
@@ -216,17 +243,14 @@ def _index_copies(cursor, table, target, quote):
         [table],
     )
     statements = []
-    for number, (definition, is_primary, columns) in enumerate(cursor.fetchall()):
+    for definition, is_primary, columns in cursor.fetchall():
         if is_primary:
             statements.append(f"ALTER TABLE {quote(target)} ADD PRIMARY KEY ({columns})")
         else:
-            definition = re.sub(
-                r" INDEX \S+ ON (ONLY )?\S+ USING ",
-                f" INDEX {quote(f'{target[:50]}_{number}')} ON {quote(target)} USING ",
-                definition,
-                count=1,
+            # "CREATE INDEX name ON ONLY public.table USING …" → "CREATE INDEX ON target USING …"
+            statements.append(
+                re.sub(r" INDEX \S+ ON (ONLY )?\S+ USING ", f" INDEX ON {quote(target)} USING ", definition, count=1)
             )
-            statements.append(definition)
     return statements
 
 

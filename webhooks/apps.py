@@ -11,7 +11,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from . import outbox, tasks
+        from . import checks, outbox, tasks  # noqa: F401 (checks: registered on import)
         from .models import WebhookConfig
         from .selectors import config_cache
 

@@ -11,10 +11,11 @@ events is never pruned.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from bigtables import partitions
@@ -86,10 +87,6 @@ def prune_events(now=None, batch_size=None):
     return deleted
 
 
-def _prunable(queryset):
-    return queryset.filter(status__in=WebhookEvent.PRUNABLE_STATUSES)
-
-
 # What stays when an old day is dropped: what retention may not delete (failed, still in flight).
 KEPT_STATUSES = [status for status in WebhookEvent.Status if status not in WebhookEvent.PRUNABLE_STATUSES]
 
@@ -104,22 +101,26 @@ def _drop_old_days(cutoff):
         in_range = WebhookEvent.objects.filter(received_at__lt=partition.end)
         if partition.start is not None:
             in_range = in_range.filter(received_at__gte=partition.start)
-        going = _prunable(in_range)
-        count = going.count()
+        going = in_range.filter(status__in=WebhookEvent.PRUNABLE_STATUSES)
+        started = time.monotonic()
         try:
-            partitions.drop_partition(
+            count = partitions.drop_partition(
                 EVENTS_TABLE,
                 partition,
                 keep=f"status IN ({', '.join(repr(str(status)) for status in KEPT_STATUSES)})",
                 before_drop=lambda going=going: signals.events_pruning.send(sender=WebhookEvent, events=going),
                 connection=connection,
             )
-        except Exception:
+        except DatabaseError:
             # A lock not granted in time (a long query on the table): the next run tries again.
             logger.warning("could not drop %s; retrying at the next run", partition.name, exc_info=True)
             continue
-        removed += count
-        logger.info("dropped %s (%d events)", partition.name, count)
+        if count:
+            removed += count
+            logger.info("dropped %s (%d events)", partition.name, count)
+            # Catching up on many days (retention shortened, beat stopped for a while): a pause as
+            # long as the drop keeps its disk reads and file deletes from crowding the receiver's commits.
+            time.sleep(time.monotonic() - started)
     return removed
 
 

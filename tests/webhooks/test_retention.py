@@ -120,3 +120,12 @@ def test_what_an_interrupted_drop_left_is_cleared_at_the_next_run():
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s), to_regclass(%s)", [f"{TABLE}_20200101", f"{TABLE}_2020"])
         assert cursor.fetchone() == (None, f"{TABLE}_2020")
+
+
+def test_receipts_kept_no_longer_than_githubs_redelivery_window_is_refused_at_start(settings):
+    from django.core.checks import run_checks
+
+    settings.WEBHOOK_DELIVERY_DEDUP_DAYS = 3
+    assert [error.id for error in run_checks()] == ["webhooks.E001"]
+    settings.WEBHOOK_DELIVERY_DEDUP_DAYS = 4
+    assert run_checks() == []
