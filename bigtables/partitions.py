@@ -20,11 +20,12 @@ next run. Other databases (SQLite, the embedded mode) are never partitioned.
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db import DatabaseError, OperationalError, transaction
 from django.db import connection as default_connection
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -93,41 +94,59 @@ def _execute(cursor, *statements):
         cursor.execute(statement)
 
 
+def _maintenance(cursor, table, lock_timeout=LOCK_TIMEOUT):
+    """Opens every DDL transaction here: one at a time per table (beat and a command may overlap),
+    never waiting long for a lock, and no parallel workers taking the receiver's cores."""
+    _execute(
+        cursor,
+        f"SET LOCAL lock_timeout = '{lock_timeout}'",
+        "SET LOCAL max_parallel_workers_per_gather = 0",
+    )
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
+
+
 def make_days(table, column, first_day, last_day, connection=default_connection):
     """Make the day partitions from ``first_day`` to ``last_day`` that are missing; returns the names made.
 
     A day that overlaps an existing partition (the converted table's range) is
     left alone. Rows of a new day found in the default partition move into it.
+    A day that cannot be made now (a lock not granted in time) is logged and
+    left for the next run.
     """
-    existing = partitions(table, connection)
     made = []
     day = day_start(first_day)
     while day <= last_day:
-        end = day + DAY
-        overlaps = any(not p.is_default and (p.start is None or p.start < end) and day < p.end for p in existing)
-        if not overlaps:
-            _make_day(table, column, day, end, existing, connection)
-            made.append(_day_name(table, day))
-        day = end
+        try:
+            if _make_day(table, column, day, day + DAY, connection):
+                made.append(_day_name(table, day))
+        except DatabaseError:
+            logger.warning("could not make %s; retrying at the next run", _day_name(table, day), exc_info=True)
+        day += DAY
     return made
 
 
-def _make_day(table, column, start, end, existing, connection):
+def _make_day(table, column, start, end, connection):
     """A day's partition, built aside and attached: attaching blocks neither inserts nor reads of ``table``."""
     quote = connection.ops.quote_name
     name = _day_name(table, start)
-    default = next((p.name for p in existing if p.is_default), None)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        _execute(cursor, f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        _maintenance(cursor, table)
+        existing = partitions(table, connection)  # read under the lock: another run may have made it
+        if any(not p.is_default and (p.start is None or p.start < end) and start < p.end for p in existing):
+            return False
         _build_aside(cursor, table, name, start, end, quote)
+        default = next((p.name for p in existing if p.is_default), None)
         if default:
-            # PostgreSQL refuses a day whose rows sit in the default partition: they move into it first.
+            # PostgreSQL refuses a day whose rows sit in the default partition: they move into it
+            # first, with the default locked so none arrives there before the day is attached.
             _execute(
                 cursor,
+                f"LOCK TABLE {quote(default)} IN EXCLUSIVE MODE",
                 f"WITH moved AS (DELETE FROM {quote(default)} WHERE {_within(column, start, end, quote)} RETURNING *) "
                 f"INSERT INTO {quote(name)} SELECT * FROM moved",
             )
         _attach(cursor, table, name, start, end, quote)
+    return True
 
 
 def drop_partition(table, partition, *, keep=None, before_drop=None, connection=default_connection):
@@ -144,13 +163,8 @@ def drop_partition(table, partition, *, keep=None, before_drop=None, connection=
     quote = connection.ops.quote_name
     replacement = f"{partition.name[:57]}_kept"
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        _execute(
-            cursor,
-            f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'",
-            # Maintenance, not a request: no parallel workers taking the receiver's cores.
-            "SET LOCAL max_parallel_workers_per_gather = 0",
-            f"LOCK TABLE {quote(partition.name)} IN EXCLUSIVE MODE",
-        )
+        _maintenance(cursor, table)
+        _execute(cursor, f"LOCK TABLE {quote(partition.name)} IN EXCLUSIVE MODE")
         # Two counts, each from an index (the key's; the condition's), not one that reads every row.
         cursor.execute(f"SELECT count(*) FROM {quote(partition.name)}")
         rows = cursor.fetchone()[0]
@@ -167,6 +181,7 @@ def drop_partition(table, partition, *, keep=None, before_drop=None, connection=
         if kept:
             _attach(cursor, table, replacement, partition.start, partition.end, quote)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _maintenance(cursor, table)
         _execute(cursor, f"DROP TABLE {quote(partition.name)}")
         if kept:
             _execute(cursor, f"ALTER TABLE {quote(replacement)} RENAME TO {quote(partition.name)}")
@@ -186,6 +201,10 @@ def _build_aside(cursor, table, name, start, end, quote):
     of its rows (the CHECK proves the range), so attaching is a catalog change.
     """
     column = _partition_column(cursor, table)
+    cursor.execute("SELECT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [name])
+    found = cursor.fetchone()
+    if found and found[0]:
+        raise DatabaseError(f"{name} is a partition of {table} already")
     _execute(
         cursor,
         f"DROP TABLE IF EXISTS {quote(name)}",  # left by an interrupted run, never attached
@@ -206,8 +225,9 @@ def _attach(cursor, table, name, start, end, quote):
 def finish_interrupted_drops(table, connection=default_connection):
     """What a ``drop_partition`` stopped between its two transactions left: the detached day, the replacement's name."""
     quote = connection.ops.quote_name
-    attached = {p.name for p in partitions(table, connection)}
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _maintenance(cursor, table)
+        attached = {p.name for p in partitions(table, connection)}
         cursor.execute(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace "
             "AND relname ~ %s",
@@ -257,6 +277,13 @@ def _index_copies(cursor, table, target, quote):
 # --- Converting a live table ----------------------------------------------------------------
 
 
+SWAP_ATTEMPTS = 5
+
+
+class _RowsArrived(Exception):
+    """The table looked empty, but rows came before it was locked: it is converted as a live one."""
+
+
 def convert(table, column, *, days_ahead, now, connection=default_connection):
     """Make ``table`` partitioned by day on ``column``, keeping its rows, while it keeps taking inserts.
 
@@ -267,7 +294,10 @@ def convert(table, column, *, days_ahead, now, connection=default_connection):
     one short transaction renames the table, makes the partitioned table with
     the same columns, indexes (same names) and identity, and attaches the old
     table as the partition before the boundary: attaching reuses its indexes
-    and trusts its CHECK, so nothing is read or built under the lock.
+    and trusts its CHECK, so nothing is read or built under the lock. That
+    transaction waits at most 2 s for its lock, and is tried SWAP_ATTEMPTS
+    times; if it never gets it, the CHECK is removed again (left, it would
+    refuse every insert from the boundary on) and the error raised.
     """
     if is_partitioned(table, connection):
         return False
@@ -280,33 +310,101 @@ def convert(table, column, *, days_ahead, now, connection=default_connection):
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")
         empty = not cursor.fetchone()[0]
     boundary = day_start(now) + 2 * DAY
-    legacy = f"{table}_before_{boundary:%Y%m%d}"
-    key_index = f"{table}_id_{column}_key"
-    check = f"{table}_before_partitions"
-    if not empty:
-        with connection.cursor() as cursor:
+    names = _ConversionNames(table, column, boundary)
+    try:
+        if not empty:
+            _prepare_live(names, connection)
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                _swap(names, empty, connection)
+                break
+            except _RowsArrived:
+                empty = False
+                _prepare_live(names, connection)
+            except OperationalError:  # the lock not granted in time
+                if attempt == SWAP_ATTEMPTS:
+                    raise
+                time.sleep(1)
+    except Exception:
+        if not empty:
+            _drop_check(names, connection)
+        raise
+    make_days(table, column, day_start(now), day_start(now) + days_ahead * DAY, connection)
+    return True
+
+
+@dataclass(frozen=True)
+class _ConversionNames:
+    table: str
+    column: str
+    boundary: datetime
+
+    @property
+    def legacy(self):
+        return f"{self.table}_before_{self.boundary:%Y%m%d}"
+
+    @property
+    def key_index(self):
+        return f"{self.table}_id_{self.column}_key"
+
+    @property
+    def check(self):
+        return f"{self.table}_before_partitions"
+
+
+def _prepare_live(names, connection):
+    """The new key's index and the validated CHECK, built while the table keeps taking inserts."""
+    quote = connection.ops.quote_name
+    table, column = quote(names.table), quote(names.column)
+    with connection.cursor() as cursor:
+        _execute(cursor, f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        try:
             cursor.execute(
                 "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                 "WHERE c.relname = %s AND NOT i.indisvalid",
-                [key_index],
+                [names.key_index],
             )
             if cursor.fetchone():  # left INVALID by an interrupted run
-                _execute(cursor, f"DROP INDEX CONCURRENTLY {quote(key_index)}")
+                _execute(cursor, f"DROP INDEX CONCURRENTLY {quote(names.key_index)}")
             _execute(
                 cursor,
-                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(key_index)} "
-                f"ON {quote(table)} (id, {quote(column)})",
-                f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(check)}",
-                f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(check)} "
-                f"CHECK ({quote(column)} IS NOT NULL AND {quote(column)} < {_literal(boundary)}) NOT VALID",
-                f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(check)}",
+                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(names.key_index)} ON {table} (id, {column})",
+                f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote(names.check)}",
+                f"ALTER TABLE {table} ADD CONSTRAINT {quote(names.check)} "
+                f"CHECK ({column} IS NOT NULL AND {column} < {_literal(names.boundary)}) NOT VALID",
+                f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote(names.check)}",
             )
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        _execute(
-            cursor,
-            "SET LOCAL lock_timeout = '10s'",
-            f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE",
+        finally:
+            _execute(cursor, "RESET lock_timeout")
+
+
+def _drop_check(names, connection):
+    quote = connection.ops.quote_name
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            _maintenance(cursor, names.table, lock_timeout="30s")
+            _execute(cursor, f"ALTER TABLE {quote(names.table)} DROP CONSTRAINT IF EXISTS {quote(names.check)}")
+    except DatabaseError:
+        logger.critical(
+            "%s keeps CHECK %s: drop it before %s, or every insert after that is refused",
+            names.table,
+            names.check,
+            names.boundary.isoformat(),
+            exc_info=True,
         )
+
+
+def _swap(names, empty, connection):
+    """The one transaction that locks the table: renamed aside, replaced by the partitioned table."""
+    quote = connection.ops.quote_name
+    table, legacy = names.table, names.legacy
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _maintenance(cursor, table)
+        _execute(cursor, f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+        if empty:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")
+            if cursor.fetchone()[0]:
+                raise _RowsArrived
         cursor.execute(
             "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisprimary, i.indisunique "
             "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(%s)",
@@ -328,10 +426,10 @@ def convert(table, column, *, days_ahead, now, connection=default_connection):
             cursor,
             f"ALTER TABLE {quote(table)} RENAME TO {quote(legacy)}",
             f"CREATE TABLE {quote(table)} (LIKE {quote(legacy)} INCLUDING DEFAULTS) "
-            f"PARTITION BY RANGE ({quote(column)})",
+            f"PARTITION BY RANGE ({quote(names.column)})",
             f"ALTER TABLE {quote(table)} ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (START WITH {next_id})",
             f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT {quote(primary)}",
-            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(primary)} PRIMARY KEY (id, {quote(column)})",
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(primary)} PRIMARY KEY (id, {quote(names.column)})",
             *(_on_table(definition, table, quote) for _, definition in plain),
         )
         if empty:
@@ -340,7 +438,7 @@ def convert(table, column, *, days_ahead, now, connection=default_connection):
             # Its other unique keys (delivery ids, now kept elsewhere) a partitioned table cannot
             # keep: left on the old table they would only be written. Dropping one is instant.
             for name, _, is_primary, is_unique in indexes:
-                if is_unique and not is_primary and name != key_index:
+                if is_unique and not is_primary and name != names.key_index:
                     _execute(
                         cursor,
                         f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT IF EXISTS {quote(name)}",
@@ -349,14 +447,12 @@ def convert(table, column, *, days_ahead, now, connection=default_connection):
             _execute(
                 cursor,
                 f"ALTER TABLE {quote(legacy)} ADD CONSTRAINT {quote(legacy + '_pkey')} "
-                f"PRIMARY KEY USING INDEX {quote(key_index)}",
+                f"PRIMARY KEY USING INDEX {quote(names.key_index)}",
                 f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(legacy)} "
-                f"FOR VALUES FROM (MINVALUE) TO ({_literal(boundary)})",
-                f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT {quote(check)}",
+                f"FOR VALUES FROM (MINVALUE) TO ({_literal(names.boundary)})",
+                f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT {quote(names.check)}",
             )
         _execute(cursor, f"CREATE TABLE {quote(table + '_default')} PARTITION OF {quote(table)} DEFAULT")
-    make_days(table, column, day_start(now), day_start(now) + days_ahead * DAY, connection)
-    return True
 
 
 def _aside(index_name):

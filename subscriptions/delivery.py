@@ -135,6 +135,10 @@ def send(message_id):
         )
         return Sent(retry_in=wait)
     event = selectors.message_event(message)
+    if message.event_id is not None and event is None:
+        # Its event is gone with retention (a replay raced the drop of its day): nothing left to send.
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, locked_until=None)
+        return Sent()
     body = message_body(message, event, subscription)
     answer = post(subscription, message, event, body)
     return settle(message, subscription, answer)

@@ -319,13 +319,14 @@ def _insert_once(event, payload_text=None):
         except IntegrityError as error:
             # The events' own unique delivery id, kept on PostgreSQL until partition_events: a
             # copy of an event stored before its receipts were kept (see migration 0007).
-            if getattr(error.__cause__, "sqlstate", None) == _UNIQUE_VIOLATION:
+            diagnostics = getattr(error.__cause__, "diag", None)
+            if getattr(diagnostics, "constraint_name", None) == _EVENTS_UNIQUE_DELIVERY_ID:
                 return False
             raise
     return False
 
 
-_UNIQUE_VIOLATION = "23505"
+_EVENTS_UNIQUE_DELIVERY_ID = "webhook_event_unique_delivery_id"
 
 
 def _insert_with_receipt(event, raw_values):

@@ -38,7 +38,8 @@ def partition_events(*, only_if_empty=False, now=None, connection=connection):
             cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {EVENTS_TABLE})")
             if cursor.fetchone()[0]:
                 return False
-    # Receipts for what processes of the previous version stored without one (since migration 0007).
+    # Receipts for what processes of the previous version stored without one since migration 0007
+    # (whose copy of the receipts is this same statement: a migration cannot import it).
     since = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_DELIVERY_DEDUP_DAYS)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -87,6 +88,8 @@ def prune_events(now=None, batch_size=None):
     return deleted
 
 
+DROP_PAUSE_FACTOR = 2
+
 # What stays when an old day is dropped: what retention may not delete (failed, still in flight).
 KEPT_STATUSES = [status for status in WebhookEvent.Status if status not in WebhookEvent.PRUNABLE_STATUSES]
 
@@ -118,9 +121,10 @@ def _drop_old_days(cutoff):
         if count:
             removed += count
             logger.info("dropped %s (%d events)", partition.name, count)
-            # Catching up on many days (retention shortened, beat stopped for a while): a pause as
-            # long as the drop keeps its disk reads and file deletes from crowding the receiver's commits.
-            time.sleep(time.monotonic() - started)
+            # Catching up on many days (retention shortened, beat stopped for a while): a pause twice
+            # as long as the drop keeps its disk reads and file deletes from crowding the receiver's
+            # commits (each a WAL flush on the same disk): a third of the disk's time at most.
+            time.sleep(DROP_PAUSE_FACTOR * (time.monotonic() - started))
     return removed
 
 
@@ -137,8 +141,8 @@ def _delete_in_batches(cutoff, batch_size):
         while True:
             with transaction.atomic():
                 # Read and locked in the transaction that deletes them: one reprocessed meanwhile no
-                # longer matches, and no message can be added for one while it goes (the insert
-                # waits for the lock, then finds it gone). Rows locked elsewhere wait for the next run.
+                # longer matches. Rows locked elsewhere wait for the next run. A message a replay adds
+                # for one meanwhile finds its event gone when sent, and is dropped then.
                 doomed = list(old_events.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
                 if not doomed:
                     break

@@ -17,6 +17,8 @@ from bigtables.operations import AddIndexConcurrently
 
 
 def copy_recent_receipts(apps, schema_editor):
+    # The same statement as webhooks.retention.partition_events' (run again there, for what the
+    # previous version stored after this).
     since = timezone.now() - timedelta(days=settings.WEBHOOK_DELIVERY_DEDUP_DAYS)
     schema_editor.execute(
         "INSERT INTO webhook_delivery_receipts (delivery_id, received_at) "
