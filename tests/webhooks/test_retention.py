@@ -116,10 +116,15 @@ def test_what_an_interrupted_drop_left_is_cleared_at_the_next_run():
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {TABLE}_20200101 (LIKE {TABLE})")  # detached, not yet dropped
         cursor.execute(f"CREATE TABLE {TABLE}_2020 (LIKE {TABLE})")  # not a name of ours
+    day = partitions.day_start(timezone.now()) - timedelta(days=50)
+    partitions.make_days(TABLE, "received_at", day, day)
+    with connection.cursor() as cursor:  # a replacement attached, not yet renamed
+        cursor.execute(f"ALTER TABLE {TABLE}_{day:%Y%m%d} RENAME TO {TABLE}_{day:%Y%m%d}_kept")
     partitions.finish_interrupted_drops(TABLE, connection)
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s), to_regclass(%s)", [f"{TABLE}_20200101", f"{TABLE}_2020"])
         assert cursor.fetchone() == (None, f"{TABLE}_2020")
+    assert f"{TABLE}_{day:%Y%m%d}" in names()
 
 
 def test_receipts_kept_no_longer_than_githubs_redelivery_window_is_refused_at_start(settings):
