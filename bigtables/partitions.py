@@ -1,14 +1,16 @@
 """Tables partitioned by day on PostgreSQL: partitions made ahead, old days dropped whole, a live table converted.
 
 Deleting millions of old rows is WAL-bound (about 11,000 rows/s here, with
-bloat left behind); dropping a day's partition is one catalog change. A table
+bloat left behind); dropping a day's partition is a few catalog changes. A table
 ``T`` partitioned by day on a timestamp column has:
 
 - ``T_YYYYMMDD``: one partition per UTC day, made ahead of time;
 - ``T_default``: rows no day partition holds yet (a clock far off, a day not
   made). It is normally empty; making a day moves its rows there first;
-- ``T_before_YYYYMMDD``: after a live conversion, the table as it was, every
-  row before that day. It is dropped whole once all of it is old enough.
+- the archive, from ``MINVALUE`` up to the oldest day: after a live
+  conversion the table as it was (``T_before_YYYYMMDD``), else ``T_archive``,
+  made by the first day dropped. A day dropped leaves the rows it must keep
+  there, and the archive's range grows by that day.
 
 The primary key of a partitioned table must include the partition column, so
 it is ``(id, column)``: ``id`` stays unique through its identity sequence, but
@@ -149,43 +151,95 @@ def _make_day(table, column, start, end, connection):
     return True
 
 
-def drop_partition(table, partition, *, keep=None, before_drop=None, connection=default_connection):
-    """Drop ``partition`` whole; the rows matching the SQL condition ``keep`` stay. Returns how many rows went.
+def drop_day(table, day, *, keep, before_drop=None, connection=default_connection):
+    """Drop the oldest day partition whole; its rows matching the SQL condition ``keep`` move to the archive.
 
-    The partition is locked against writes (not reads) while its kept rows
-    are copied into a replacement, indexed and checked, so no change to them
-    is lost; ``table`` itself is locked only for two catalog changes: the
-    partition detached and the replacement attached in its place, in one
-    transaction with ``before_drop`` (other tables' rows for those that go).
-    The detached table is dropped after, outside any lock on ``table``. A
-    partition holding only rows that stay is left as it is.
+    The archive is the partition from ``MINVALUE`` up to the oldest day (the
+    table from before a conversion, or made by the first drop), so days that
+    went leave one partition behind, not one each. Returns how many rows went.
+
+    The day is locked against writes (not reads) from the start, so no change
+    to a kept row is lost. Its kept rows are first copied aside (the slow,
+    random reads), and the archive given a validated CHECK up to the day's
+    end (without blocking anyone). Then ``table`` is locked for what is left:
+    the archive and the day detached, the copied rows added to the archive
+    (with any of the default partition's in its new range), the archive
+    attached again up to the day's end (its CHECK proves the range: nothing
+    is read), in one transaction with ``before_drop``. The detached day is
+    dropped after, outside any lock on ``table``.
     """
     quote = connection.ops.quote_name
-    replacement = f"{partition.name[:57]}_kept"
+    existing = partitions(table, connection)
+    archive = next((p for p in existing if p.start is None and not p.is_default), None)
+    default = next((p for p in existing if p.is_default), None)
+    with connection.cursor() as cursor:
+        column = _partition_column(cursor, table)
+    bound = _range_check(table, day.end)
+    if archive is not None:
+        with connection.cursor() as cursor:  # validated without blocking writers: the archive's rows are older
+            _execute(cursor, f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            try:
+                _execute(
+                    cursor,
+                    f"ALTER TABLE {quote(archive.name)} DROP CONSTRAINT IF EXISTS {quote(bound)}",
+                    f"ALTER TABLE {quote(archive.name)} ADD CONSTRAINT {quote(bound)} "
+                    f"CHECK ({_within(column, None, day.end, quote)}) NOT VALID",
+                    f"ALTER TABLE {quote(archive.name)} VALIDATE CONSTRAINT {quote(bound)}",
+                )
+            finally:
+                _execute(cursor, "RESET lock_timeout")
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
-        _execute(cursor, f"LOCK TABLE {quote(partition.name)} IN EXCLUSIVE MODE")
+        _execute(cursor, f"LOCK TABLE {quote(day.name)} IN EXCLUSIVE MODE")
         # Two counts, each from an index (the key's; the condition's), not one that reads every row.
-        cursor.execute(f"SELECT count(*) FROM {quote(partition.name)}")
+        cursor.execute(f"SELECT count(*) FROM {quote(day.name)}")
         rows = cursor.fetchone()[0]
-        cursor.execute(f"SELECT count(*) FROM {quote(partition.name)} WHERE {keep or 'false'}")
+        cursor.execute(f"SELECT count(*) FROM {quote(day.name)} WHERE {keep}")
         kept = cursor.fetchone()[0]
-        if rows == kept:
-            return 0
         if before_drop:
             before_drop()
-        if kept:
-            _build_aside(cursor, table, replacement, partition.start, partition.end, quote)
-            _execute(cursor, f"INSERT INTO {quote(replacement)} SELECT * FROM {quote(partition.name)} WHERE {keep}")
-        _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(partition.name)}")
-        if kept:
-            _attach(cursor, table, replacement, partition.start, partition.end, quote)
+        _execute(
+            cursor,
+            "DROP TABLE IF EXISTS pg_temp.kept_rows",  # one made earlier in an enclosing transaction
+            f"CREATE TEMPORARY TABLE kept_rows ON COMMIT DROP AS SELECT * FROM {quote(day.name)} WHERE {keep}",
+        )
+        if archive is None:
+            archive_name = f"{table}_archive"
+            _build_aside(cursor, table, archive_name, None, day.end, quote)
+        else:
+            archive_name = archive.name
+            _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(archive_name)}")
+            for check in _checks(cursor, archive_name):
+                if check.startswith(_range_check(table)) and check != bound:  # the range it had
+                    _execute(cursor, f"ALTER TABLE {quote(archive_name)} DROP CONSTRAINT {quote(check)}")
+        _execute(
+            cursor,
+            f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(day.name)}",
+            f"INSERT INTO {quote(archive_name)} SELECT * FROM kept_rows",
+        )
+        if default is not None:
+            # Rows of the archive's new range waiting in the default partition (a day never made) join it.
+            _execute(
+                cursor,
+                f"LOCK TABLE {quote(default.name)} IN EXCLUSIVE MODE",
+                f"WITH moved AS (DELETE FROM {quote(default.name)} WHERE {_within(column, None, day.end, quote)} "
+                f"RETURNING *) INSERT INTO {quote(archive_name)} SELECT * FROM moved",
+            )
+        _attach(cursor, table, archive_name, None, day.end, quote)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
-        _execute(cursor, f"DROP TABLE {quote(partition.name)}")
-        if kept:
-            _execute(cursor, f"ALTER TABLE {quote(replacement)} RENAME TO {quote(partition.name)}")
+        _execute(cursor, f"DROP TABLE {quote(day.name)}")
     return rows - kept
+
+
+def _range_check(table, end=None):
+    """The name of the CHECK that proves a partition's range (up to ``end``); without ``end``, their prefix."""
+    return f"{table[:40]}_range_" + (f"{end:%Y%m%d}" if end else "")
+
+
+def _checks(cursor, table):
+    cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'c'", [table])
+    return [name for (name,) in cursor.fetchall()]
 
 
 def _within(column, start, end, quote):
@@ -210,7 +264,8 @@ def _build_aside(cursor, table, name, start, end, quote):
         f"DROP TABLE IF EXISTS {quote(name)}",  # left by an interrupted run, never attached
         f"CREATE TABLE {quote(name)} (LIKE {quote(table)} INCLUDING DEFAULTS)",
         *_index_copies(cursor, table, name, quote),
-        f"ALTER TABLE {quote(name)} ADD CHECK ({_within(column, start, end, quote)})",
+        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {quote(_range_check(table, end))} "
+        f"CHECK ({_within(column, start, end, quote)})",
     )
 
 
@@ -223,7 +278,7 @@ def _attach(cursor, table, name, start, end, quote):
 
 
 def finish_interrupted_drops(table, connection=default_connection):
-    """What a ``drop_partition`` stopped between its two transactions left: the detached day, the replacement's name."""
+    """Drop what a ``drop_day`` stopped between its two transactions left: a day detached, not yet dropped."""
     quote = connection.ops.quote_name
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
@@ -231,14 +286,11 @@ def finish_interrupted_drops(table, connection=default_connection):
         cursor.execute(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace "
             "AND relname ~ %s",
-            [rf"^{re.escape(table)}_(\d{{8}}|before_\d{{8}})(_kept)?$"],
+            [rf"^{re.escape(table)}_\d{{8}}$"],
         )
         for (name,) in cursor.fetchall():
-            if name not in attached and not name.endswith("_kept"):
+            if name not in attached:
                 _execute(cursor, f"DROP TABLE {quote(name)}")
-        for name in sorted(attached):
-            if name.endswith("_kept"):
-                _execute(cursor, f"ALTER TABLE {quote(name)} RENAME TO {quote(name.removesuffix('_kept'))}")
 
 
 def _partition_column(cursor, table):

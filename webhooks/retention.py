@@ -2,12 +2,12 @@
 
 On PostgreSQL ``webhook_events`` is partitioned by day (bigtables.partitions):
 a day older than the retention period is dropped whole, in one short
-transaction, with its failed events (and any still in flight) copied into a
-fresh partition for that day. So retention is by whole days: an event goes
-between RETENTION_DAYS and one day later. Rows no day can hold — SQLite (the
-embedded mode), the table from before ``partition_events``, the default
-partition — are deleted in batches as before. The repository state built from
-events is never pruned.
+transaction, its failed events (and any still in flight) moved into the
+archive partition below the oldest day. So retention is by whole days: an
+event goes between RETENTION_DAYS and one day later. What is past the
+cutoff outside the days — the archive (kept events reprocessed since, the
+table from before ``partition_events``), SQLite (the embedded mode) — is
+deleted in batches. The repository state built from events is never pruned.
 """
 
 import logging
@@ -95,32 +95,31 @@ KEPT_STATUSES = [status for status in WebhookEvent.Status if status not in Webho
 
 
 def _drop_old_days(cutoff):
-    """Drop each partition wholly past the cutoff, keeping its failed and in-flight events; returns rows removed."""
+    """Drop each day wholly past the cutoff, oldest first, keeping its failed and in-flight events; rows removed."""
     partitions.finish_interrupted_drops(EVENTS_TABLE, connection)
     removed = 0
-    for partition in partitions.partitions(EVENTS_TABLE, connection):
-        if partition.is_default or partition.end > cutoff:
-            continue
-        in_range = WebhookEvent.objects.filter(received_at__lt=partition.end)
-        if partition.start is not None:
-            in_range = in_range.filter(received_at__gte=partition.start)
-        going = in_range.filter(status__in=WebhookEvent.PRUNABLE_STATUSES)
+    for day in partitions.partitions(EVENTS_TABLE, connection):
+        if day.start is None or day.is_default or day.end > cutoff:
+            continue  # the archive (pruned in batches), the default, and days not wholly past the cutoff
+        going = WebhookEvent.objects.filter(
+            received_at__gte=day.start, received_at__lt=day.end, status__in=WebhookEvent.PRUNABLE_STATUSES
+        )
         started = time.monotonic()
         try:
-            count = partitions.drop_partition(
+            count = partitions.drop_day(
                 EVENTS_TABLE,
-                partition,
+                day,
                 keep=f"status IN ({', '.join(repr(str(status)) for status in KEPT_STATUSES)})",
                 before_drop=lambda going=going: signals.events_pruning.send(sender=WebhookEvent, events=going),
                 connection=connection,
             )
         except DatabaseError:
-            # A lock not granted in time (a long query on the table): the next run tries again.
-            logger.warning("could not drop %s; retrying at the next run", partition.name, exc_info=True)
-            continue
+            # A lock not granted in time (a long query on the table): the next run goes on from this day.
+            logger.warning("could not drop %s; retrying at the next run", day.name, exc_info=True)
+            break
         if count:
             removed += count
-            logger.info("dropped %s (%d events)", partition.name, count)
+            logger.info("dropped %s (%d events)", day.name, count)
             # Catching up on many days (retention shortened, beat stopped for a while): a pause twice
             # as long as the drop keeps its disk reads and file deletes from crowding the receiver's
             # commits (each a WAL flush on the same disk): a third of the disk's time at most.

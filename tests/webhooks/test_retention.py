@@ -76,15 +76,20 @@ def test_an_old_day_is_dropped_whole_and_its_failed_and_pending_events_stay(clie
         "cutoff-day",
         "today",
     }
-    # The old day's partition was made again holding only what stays; the cutoff's day is still there.
-    assert f"{TABLE}_{old_day:%Y%m%d}" in names() and f"{TABLE}_{cutoff_day:%Y%m%d}" in names()
+    # The old days are gone; what stays is in the archive, below the oldest day; the cutoff's day is there.
+    assert names()[:2] == [f"{TABLE}_archive", f"{TABLE}_{cutoff_day:%Y%m%d}"]
     every_index = index_parents(f"{TABLE}_{cutoff_day:%Y%m%d}")
-    assert "webhook_events_pkey" in every_index and index_parents(f"{TABLE}_{old_day:%Y%m%d}") == every_index
+    assert "webhook_events_pkey" in every_index and index_parents(f"{TABLE}_archive") == every_index
     assert retention.prune_events() == 0
-    # Staff reprocess a kept event, it is processed; the next run drops the day with it.
+    # Staff reprocess the kept events, they are processed; the next run deletes them from the archive.
     WebhookEvent.objects.filter(delivery_id__startswith="old-").update(status="processed")
     assert retention.prune_events() == 2
-    assert f"{TABLE}_{old_day:%Y%m%d}" not in names()
+    # A later day joins the archive too: one partition for every day gone, not one each.
+    store(client, "failed", cutoff_day + timedelta(hours=1), "later-failed")
+    settings.WEBHOOK_EVENT_RETENTION_DAYS = 28
+    assert retention.prune_events() == 1
+    assert names()[0] == f"{TABLE}_archive" and f"{TABLE}_{cutoff_day:%Y%m%d}" not in names()
+    assert WebhookEvent.objects.filter(delivery_id="later-failed").exists()
 
 
 def test_receipts_are_kept_for_the_dedup_window_then_forgotten(client, settings):
@@ -116,15 +121,11 @@ def test_what_an_interrupted_drop_left_is_cleared_at_the_next_run():
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {TABLE}_20200101 (LIKE {TABLE})")  # detached, not yet dropped
         cursor.execute(f"CREATE TABLE {TABLE}_2020 (LIKE {TABLE})")  # not a name of ours
-    day = partitions.day_start(timezone.now()) - timedelta(days=50)
-    partitions.make_days(TABLE, "received_at", day, day)
-    with connection.cursor() as cursor:  # a replacement attached, not yet renamed
-        cursor.execute(f"ALTER TABLE {TABLE}_{day:%Y%m%d} RENAME TO {TABLE}_{day:%Y%m%d}_kept")
     partitions.finish_interrupted_drops(TABLE, connection)
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s), to_regclass(%s)", [f"{TABLE}_20200101", f"{TABLE}_2020"])
         assert cursor.fetchone() == (None, f"{TABLE}_2020")
-    assert f"{TABLE}_{day:%Y%m%d}" in names()
+    assert f"{TABLE}_{partitions.day_start(timezone.now()):%Y%m%d}" in names()  # attached days stay
 
 
 def test_receipts_kept_no_longer_than_githubs_redelivery_window_is_refused_at_start(settings):
