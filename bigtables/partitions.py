@@ -139,14 +139,7 @@ def _make_day(table, column, start, end, connection):
         _build_aside(cursor, table, name, start, end, quote)
         default = next((p.name for p in existing if p.is_default), None)
         if default:
-            # PostgreSQL refuses a day whose rows sit in the default partition: they move into it
-            # first, with the default locked so none arrives there before the day is attached.
-            _execute(
-                cursor,
-                f"LOCK TABLE {quote(default)} IN EXCLUSIVE MODE",
-                f"WITH moved AS (DELETE FROM {quote(default)} WHERE {_within(column, start, end, quote)} RETURNING *) "
-                f"INSERT INTO {quote(name)} SELECT * FROM moved",
-            )
+            _take_from_default(cursor, default, name, _within(column, start, end, quote), quote)
         _attach(cursor, table, name, start, end, quote)
     return True
 
@@ -218,18 +211,26 @@ def drop_day(table, day, *, keep, before_drop=None, connection=default_connectio
             f"INSERT INTO {quote(archive_name)} SELECT * FROM kept_rows",
         )
         if default is not None:
-            # Rows of the archive's new range waiting in the default partition (a day never made) join it.
-            _execute(
-                cursor,
-                f"LOCK TABLE {quote(default.name)} IN EXCLUSIVE MODE",
-                f"WITH moved AS (DELETE FROM {quote(default.name)} WHERE {_within(column, None, day.end, quote)} "
-                f"RETURNING *) INSERT INTO {quote(archive_name)} SELECT * FROM moved",
-            )
+            _take_from_default(cursor, default.name, archive_name, _within(column, None, day.end, quote), quote)
         _attach(cursor, table, archive_name, None, day.end, quote)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
         _execute(cursor, f"DROP TABLE {quote(day.name)}")
     return rows - kept
+
+
+def _take_from_default(cursor, default, target, within, quote):
+    """Move the default partition's rows ``within`` a range into ``target``, about to be attached for it.
+
+    PostgreSQL refuses to attach a range whose rows sit in the default partition (a day made late).
+    The default is locked until the attach, so none arrives there meanwhile.
+    """
+    _execute(
+        cursor,
+        f"LOCK TABLE {quote(default)} IN EXCLUSIVE MODE",
+        f"WITH moved AS (DELETE FROM {quote(default)} WHERE {within} RETURNING *) "
+        f"INSERT INTO {quote(target)} SELECT * FROM moved",
+    )
 
 
 def _range_check(table, end=None):
