@@ -294,7 +294,9 @@ def conversion(count):
     baseline, _, _ = ingest_rate(lambda: time.sleep(20))
     during, _, converted_in = ingest_rate(lambda: call_command("partition_events"))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('webhook_events'))")
+        cursor.execute(
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) FROM pg_partition_tree('webhook_events')"
+        )
         size = cursor.fetchone()[0]
     print(f"\npartition_events on {count:,} events ({size}): {converted_in:.1f} s")
     print(
