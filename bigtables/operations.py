@@ -18,16 +18,16 @@ def _concurrently(schema_editor):
     return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
 
 
-def _drop_if_invalid(schema_editor, name):
+def drop_if_invalid(connection, name):
     """Drop what an interrupted CREATE INDEX CONCURRENTLY left: an INVALID index (never used, still written)."""
-    with schema_editor.connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
             [name],
         )
         row = cursor.fetchone()
-    if row and row[0]:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.connection.ops.quote_name(name)}")
+        if row and row[0]:
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {connection.ops.quote_name(name)}")
 
 
 class AddIndexConcurrently(migrations.AddIndex):
@@ -50,7 +50,7 @@ class AddIndexConcurrently(migrations.AddIndex):
         if schema_editor.connection.vendor != "postgresql":
             schema_editor.add_index(model, self.index)
             return
-        _drop_if_invalid(schema_editor, self.index.name)
+        drop_if_invalid(schema_editor.connection, self.index.name)
         if self.postgresql_sql:
             schema_editor.execute(self.postgresql_sql)
         else:
@@ -111,7 +111,7 @@ class TrigramIndexIfAvailable(migrations.operations.base.Operation):
             logger.warning("pg_trgm not available: %s searches read the table", self.table)
             return
         quote = connection.ops.quote_name
-        _drop_if_invalid(schema_editor, self.name)
+        drop_if_invalid(schema_editor.connection, self.name)
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(self.name)} ON {quote(self.table)} "
             f"USING gin (UPPER({quote(self.column)}::text) gin_trgm_ops)"

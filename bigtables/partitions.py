@@ -23,11 +23,14 @@ next run. Other databases (SQLite, the embedded mode) are never partitioned.
 import logging
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, OperationalError, transaction
 from django.db import connection as default_connection
+
+from .operations import drop_if_invalid
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +99,16 @@ def _execute(cursor, *statements):
         cursor.execute(statement)
 
 
+@contextmanager
+def _waiting_briefly(cursor):
+    """Statements outside a transaction (CONCURRENTLY, VALIDATE) that still wait at most LOCK_TIMEOUT for a lock."""
+    _execute(cursor, f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+    try:
+        yield
+    finally:
+        _execute(cursor, "RESET lock_timeout")
+
+
 def _maintenance(cursor, table, lock_timeout=LOCK_TIMEOUT):
     """Opens every DDL transaction here: one at a time per table (beat and a command may overlap),
     never waiting long for a lock, and no parallel workers taking the receiver's cores."""
@@ -136,7 +149,7 @@ def _make_day(table, column, start, end, connection):
         existing = partitions(table, connection)  # read under the lock: another run may have made it
         if any(not p.is_default and (p.start is None or p.start < end) and start < p.end for p in existing):
             return False
-        _build_aside(cursor, table, name, start, end, quote)
+        _build_aside(cursor, table, column, name, start, end, quote)
         default = next((p.name for p in existing if p.is_default), None)
         if default:
             _take_from_default(cursor, default, name, _within(column, start, end, quote), quote)
@@ -169,36 +182,31 @@ def drop_day(table, day, *, keep, before_drop=None, connection=default_connectio
         column = _partition_column(cursor, table)
     bound = _range_check(table, day.end)
     if archive is not None:
-        with connection.cursor() as cursor:  # validated without blocking writers: the archive's rows are older
-            _execute(cursor, f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-            try:
-                _execute(
-                    cursor,
-                    f"ALTER TABLE {quote(archive.name)} DROP CONSTRAINT IF EXISTS {quote(bound)}",
-                    f"ALTER TABLE {quote(archive.name)} ADD CONSTRAINT {quote(bound)} "
-                    f"CHECK ({_within(column, None, day.end, quote)}) NOT VALID",
-                    f"ALTER TABLE {quote(archive.name)} VALIDATE CONSTRAINT {quote(bound)}",
-                )
-            finally:
-                _execute(cursor, "RESET lock_timeout")
+        # Validated without blocking writers: the archive's rows are all older.
+        with connection.cursor() as cursor, _waiting_briefly(cursor):
+            _execute(
+                cursor,
+                f"ALTER TABLE {quote(archive.name)} DROP CONSTRAINT IF EXISTS {quote(bound)}",
+                f"ALTER TABLE {quote(archive.name)} ADD CONSTRAINT {quote(bound)} "
+                f"CHECK ({_within(column, None, day.end, quote)}) NOT VALID",
+                f"ALTER TABLE {quote(archive.name)} VALIDATE CONSTRAINT {quote(bound)}",
+            )
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
         _execute(cursor, f"LOCK TABLE {quote(day.name)} IN EXCLUSIVE MODE")
-        # Two counts, each from an index (the key's; the condition's), not one that reads every row.
+        # From the key's index, not by reading every row.
         cursor.execute(f"SELECT count(*) FROM {quote(day.name)}")
         rows = cursor.fetchone()[0]
-        cursor.execute(f"SELECT count(*) FROM {quote(day.name)} WHERE {keep}")
-        kept = cursor.fetchone()[0]
         if before_drop:
             before_drop()
-        _execute(
-            cursor,
-            "DROP TABLE IF EXISTS pg_temp.kept_rows",  # one made earlier in an enclosing transaction
-            f"CREATE TEMPORARY TABLE kept_rows ON COMMIT DROP AS SELECT * FROM {quote(day.name)} WHERE {keep}",
+        _execute(cursor, "DROP TABLE IF EXISTS pg_temp.kept_rows")  # one made earlier in an enclosing transaction
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE kept_rows ON COMMIT DROP AS SELECT * FROM {quote(day.name)} WHERE {keep}"
         )
+        kept = cursor.rowcount
         if archive is None:
             archive_name = f"{table}_archive"
-            _build_aside(cursor, table, archive_name, None, day.end, quote)
+            _build_aside(cursor, table, column, archive_name, None, day.end, quote)
         else:
             archive_name = archive.name
             _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(archive_name)}")
@@ -249,13 +257,12 @@ def _within(column, start, end, quote):
     return upper if start is None else f"{quote(column)} >= {_literal(start)} AND {upper}"
 
 
-def _build_aside(cursor, table, name, start, end, quote):
+def _build_aside(cursor, table, column, name, start, end, quote):
     """A table shaped like a partition of ``table`` for [start, end): its columns, indexes, primary key and a CHECK.
 
     With all of them in place, attaching it builds no index, and reads none
     of its rows (the CHECK proves the range), so attaching is a catalog change.
     """
-    column = _partition_column(cursor, table)
     cursor.execute("SELECT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [name])
     found = cursor.fetchone()
     if found and found[0]:
@@ -409,26 +416,16 @@ def _prepare_live(names, connection):
     """The new key's index and the validated CHECK, built while the table keeps taking inserts."""
     quote = connection.ops.quote_name
     table, column = quote(names.table), quote(names.column)
-    with connection.cursor() as cursor:
-        _execute(cursor, f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-        try:
-            cursor.execute(
-                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE c.relname = %s AND NOT i.indisvalid",
-                [names.key_index],
-            )
-            if cursor.fetchone():  # left INVALID by an interrupted run
-                _execute(cursor, f"DROP INDEX CONCURRENTLY {quote(names.key_index)}")
-            _execute(
-                cursor,
-                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(names.key_index)} ON {table} (id, {column})",
-                f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote(names.check)}",
-                f"ALTER TABLE {table} ADD CONSTRAINT {quote(names.check)} "
-                f"CHECK ({column} IS NOT NULL AND {column} < {_literal(names.boundary)}) NOT VALID",
-                f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote(names.check)}",
-            )
-        finally:
-            _execute(cursor, "RESET lock_timeout")
+    drop_if_invalid(connection, names.key_index)  # left by an interrupted run
+    with connection.cursor() as cursor, _waiting_briefly(cursor):
+        _execute(
+            cursor,
+            f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote(names.key_index)} ON {table} (id, {column})",
+            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {quote(names.check)}",
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote(names.check)} "
+            f"CHECK ({column} IS NOT NULL AND {column} < {_literal(names.boundary)}) NOT VALID",
+            f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote(names.check)}",
+        )
 
 
 def _drop_check(names, connection):
