@@ -99,8 +99,14 @@ def fill(database_url, count, *, log=print):
 
     started = time.perf_counter()
     now = datetime.now(UTC)
-    _make_days(now)
     with psycopg.connect(database_url) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE webhook_events, webhook_delivery_receipts, rollup_counts, github_rate_limits "
+                "RESTART IDENTITY CASCADE"
+            )
+        connection.commit()
+        _make_days(now)  # past days are cut from the archive while it is empty
         _fill(connection, count, now, log)
     return time.perf_counter() - started
 
@@ -117,10 +123,6 @@ def _make_days(now):
 def _fill(connection, count, now, log):
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE webhook_events, webhook_delivery_receipts, rollup_counts, github_rate_limits "
-            "RESTART IDENTITY CASCADE"
-        )
         for first in range(1, count + 1, BATCH):
             last = min(first + BATCH - 1, count)
             cursor.execute(EVENT_ROWS, {"now": now, "count": count, "first": first, "last": last})

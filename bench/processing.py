@@ -181,6 +181,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    reset_tables()  # past days are cut from the archive while it is empty
     make_days(args.days)
     print(f"{'workers':>7} {'events':>7} {'drained':>7} {'failed':>6} {'enqueue s':>9} {'drain s':>8} {'events/s':>9}")
     for workers in args.workers:

@@ -2,15 +2,23 @@
 
 Deleting millions of old rows is WAL-bound (about 11,000 rows/s here, with
 bloat left behind); dropping a day's partition is a few catalog changes. A table
-``T`` partitioned by day on a timestamp column has:
+``T`` partitioned by day on a timestamp column has, in order:
 
-- ``T_YYYYMMDD``: one partition per UTC day, made ahead of time;
-- ``T_default``: rows no day partition holds yet (a clock far off, a day not
-  made). It is normally empty; making a day moves its rows there first;
 - the archive, from ``MINVALUE`` up to the oldest day: after a live
-  conversion the table as it was (``T_before_YYYYMMDD``), else ``T_archive``,
-  made by the first day dropped. A day dropped leaves the rows it must keep
-  there, and the archive's range grows by that day.
+  conversion the table as it was (``T_before_YYYYMMDD``), else ``T_archive``
+  (empty on a new install: rows dated before it was partitioned land there).
+  A day dropped leaves the rows it must keep there, and the archive's range
+  grows by that day;
+- ``T_YYYYMMDD``: one partition per UTC day, made ahead of time;
+- ``T_future``: from the last day made up to ``MAXVALUE``, normally empty:
+  a row dated after the days made (their maintenance stopped for a while, a
+  clock far off) is kept there until its day is made and cut from it.
+
+So every row has a partition, and the ranges are ordered with nothing
+overlapping: a query ordered by the column reads the partitions one after
+the other and stops at its limit. (A DEFAULT partition would hold any row
+too, but the planner could no longer order by partition, merging all of
+them for every such page.)
 
 The primary key of a partitioned table must include the partition column, so
 it is ``(id, column)``: ``id`` stays unique through its identity sequence, but
@@ -42,12 +50,15 @@ _BOUND = re.compile(r"FOR VALUES FROM \((?P<start>[^)]*)\) TO \((?P<end>[^)]*)\)
 @dataclass(frozen=True)
 class Partition:
     name: str
-    start: datetime | None  # None: MINVALUE (the table from before the conversion)
-    end: datetime | None  # None: the default partition
+    start: datetime | None  # None: MINVALUE (the archive)
+    end: datetime | None  # None: MAXVALUE (the future)
 
     @property
-    def is_default(self):
-        return self.end is None
+    def is_day(self):
+        return self.start is not None and self.end is not None
+
+    def overlaps(self, start, end):
+        return (self.start is None or self.start < end) and (self.end is None or start < self.end)
 
 
 def is_partitioned(table, connection=default_connection):
@@ -59,7 +70,7 @@ def is_partitioned(table, connection=default_connection):
 
 
 def partitions(table, connection=default_connection):
-    """The partitions of ``table``, oldest first, the default last."""
+    """The range partitions of ``table``, oldest first: the archive, the days, the future."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
@@ -67,19 +78,17 @@ def partitions(table, connection=default_connection):
             [table],
         )
         rows = cursor.fetchall()
-    found = []
-    for name, bound in rows:
-        match = _BOUND.search(bound)
-        if match is None:
-            found.append(Partition(name, None, None))
-        else:
-            found.append(Partition(name, _timestamp(match["start"]), _timestamp(match["end"])))
-    return sorted(found, key=lambda p: (p.end is None, p.start or datetime.min.replace(tzinfo=UTC)))
+    found = [
+        Partition(name, _timestamp(match["start"]), _timestamp(match["end"]))
+        for name, bound in rows
+        if (match := _BOUND.search(bound))  # a DEFAULT partition: see replace_default
+    ]
+    return sorted(found, key=lambda p: (p.start is not None, p.start or p.end))
 
 
 def _timestamp(literal):
     literal = literal.strip("'")
-    return None if literal == "MINVALUE" else datetime.fromisoformat(literal).astimezone(UTC)
+    return None if literal in ("MINVALUE", "MAXVALUE") else datetime.fromisoformat(literal).astimezone(UTC)
 
 
 def _literal(moment):
@@ -123,38 +132,85 @@ def _maintenance(cursor, table, lock_timeout=LOCK_TIMEOUT):
 def make_days(table, column, first_day, last_day, connection=default_connection):
     """Make the day partitions from ``first_day`` to ``last_day`` that are missing; returns the names made.
 
-    A day that overlaps an existing partition (the converted table's range) is
-    left alone. Rows of a new day found in the default partition move into it.
-    A day that cannot be made now (a lock not granted in time) is logged and
-    left for the next run.
+    A day is cut from the start of the future (with any rows of it found
+    there), or from the end of the archive while the archive holds no rows
+    (a new install given past days: the benches, tests); a day inside another
+    partition's range (the converted table's) is left alone. So the days
+    from the future's start up to ``last_day`` are made in order, and those
+    from the archive's end down to ``first_day``, latest first. A day that
+    cannot be made now (a lock not granted in time) is logged and left, with
+    the days beyond it, for the next run.
     """
+    first_day, last_day = day_start(first_day), day_start(last_day)
+    existing = partitions(table, connection)
+    archive_end = next((p.end for p in existing if p.start is None), None)
+    future_start = next((p.start for p in existing if p.end is None), None)
+    down = _days(first_day, archive_end - DAY, reverse=True) if archive_end else []
+    lowest = max(first_day, archive_end) if archive_end else first_day
+    up = _days(min(lowest, future_start) if future_start else lowest, last_day)
     made = []
-    day = day_start(first_day)
-    while day <= last_day:
-        try:
-            if _make_day(table, column, day, day + DAY, connection):
+    for run in (down, up):
+        for day in run:
+            try:
+                made_now = _make_day(table, column, day, day + DAY, connection)
+            except DatabaseError:
+                logger.warning("could not make %s; retrying at the next run", _day_name(table, day), exc_info=True)
+                break
+            if made_now:
                 made.append(_day_name(table, day))
-        except DatabaseError:
-            logger.warning("could not make %s; retrying at the next run", _day_name(table, day), exc_info=True)
-        day += DAY
     return made
 
 
+def _days(first, last, *, reverse=False):
+    days = [first + n * DAY for n in range((last - first) // DAY + 1)] if first <= last else []
+    return days[::-1] if reverse else days
+
+
 def _make_day(table, column, start, end, connection):
-    """A day's partition, built aside and attached: attaching blocks neither inserts nor reads of ``table``."""
+    """A day's partition, built aside and attached, or cut from the archive or the future; False when left alone.
+
+    Attaching a day into a gap blocks neither inserts nor reads of ``table``.
+    Cutting one detaches the archive or the future, so ``table`` is locked
+    for that transaction: a few catalog changes, the rows of the day moved
+    from the future (normally none), the rest of its range checked.
+    """
     quote = connection.ops.quote_name
     name = _day_name(table, start)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
         existing = partitions(table, connection)  # read under the lock: another run may have made it
-        if any(not p.is_default and (p.start is None or p.start < end) and start < p.end for p in existing):
+        covering = [p for p in existing if p.overlaps(start, end)]
+        if not covering:
+            _build_aside(cursor, table, column, name, start, end, quote)
+            _attach(cursor, table, name, start, end, quote)
+            return True
+        if len(covering) > 1:
+            return False
+        (cut_from,) = covering
+        if cut_from.end is None and cut_from.start == start:
+            rest = (end, None)
+        elif cut_from.start is None and cut_from.end == end and not _has_rows(cursor, cut_from.name, column, quote):
+            rest = (None, start)
+        else:
             return False
         _build_aside(cursor, table, column, name, start, end, quote)
-        default = next((p.name for p in existing if p.is_default), None)
-        if default:
-            _take_from_default(cursor, default, name, _within(column, start, end, quote), quote)
+        _execute(
+            cursor,
+            f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(cut_from.name)}",
+            f"WITH moved AS (DELETE FROM {quote(cut_from.name)} WHERE {_within(column, start, end, quote)} "
+            f"RETURNING *) INSERT INTO {quote(name)} SELECT * FROM moved",
+        )
+        _replace_range_check(cursor, table, column, cut_from.name, *rest, quote)
         _attach(cursor, table, name, start, end, quote)
+        _attach(cursor, table, cut_from.name, *rest, quote)
     return True
+
+
+def _has_rows(cursor, name, column, quote):
+    # The latest row by the column's index: a scan from the table's start could first read the
+    # dead rows retention left there (a converted table pruned in batches).
+    cursor.execute(f"SELECT 1 FROM {quote(name)} ORDER BY {quote(column)} DESC LIMIT 1")
+    return cursor.fetchone() is not None
 
 
 def drop_day(table, day, *, keep, before_drop=None, connection=default_connection):
@@ -168,29 +224,22 @@ def drop_day(table, day, *, keep, before_drop=None, connection=default_connectio
     to a kept row is lost. Its kept rows are first copied aside (the slow,
     random reads), and the archive given a validated CHECK up to the day's
     end (without blocking anyone). Then ``table`` is locked for what is left:
-    the archive and the day detached, the copied rows added to the archive
-    (with any of the default partition's in its new range), the archive
-    attached again up to the day's end (its CHECK proves the range: nothing
-    is read), in one transaction with ``before_drop``. The detached day is
-    dropped after, outside any lock on ``table``.
+    the archive and the day detached, the copied rows added to the archive,
+    the archive attached again up to the day's end (its CHECK proves the
+    range: nothing is read), in one transaction with ``before_drop``. The
+    detached day is dropped after, outside any lock on ``table``.
     """
     quote = connection.ops.quote_name
     existing = partitions(table, connection)
-    archive = next((p for p in existing if p.start is None and not p.is_default), None)
-    default = next((p for p in existing if p.is_default), None)
+    archive = next((p for p in existing if p.start is None), None)
     with connection.cursor() as cursor:
         column = _partition_column(cursor, table)
-    bound = _range_check(table, day.end)
+    bound = _range_check(table, None, day.end)
     if archive is not None:
         # Validated without blocking writers: the archive's rows are all older.
         with connection.cursor() as cursor, _waiting_briefly(cursor):
-            _execute(
-                cursor,
-                f"ALTER TABLE {quote(archive.name)} DROP CONSTRAINT IF EXISTS {quote(bound)}",
-                f"ALTER TABLE {quote(archive.name)} ADD CONSTRAINT {quote(bound)} "
-                f"CHECK ({_within(column, None, day.end, quote)}) NOT VALID",
-                f"ALTER TABLE {quote(archive.name)} VALIDATE CONSTRAINT {quote(bound)}",
-            )
+            _add_range_check(cursor, table, column, archive.name, None, day.end, quote, valid=False)
+            _execute(cursor, f"ALTER TABLE {quote(archive.name)} VALIDATE CONSTRAINT {quote(bound)}")
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
         _execute(cursor, f"LOCK TABLE {quote(day.name)} IN EXCLUSIVE MODE")
@@ -210,16 +259,12 @@ def drop_day(table, day, *, keep, before_drop=None, connection=default_connectio
         else:
             archive_name = archive.name
             _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(archive_name)}")
-            for check in _checks(cursor, archive_name):
-                if check.startswith(_range_check(table)) and check != bound:  # the range it had
-                    _execute(cursor, f"ALTER TABLE {quote(archive_name)} DROP CONSTRAINT {quote(check)}")
+            _drop_range_checks(cursor, table, archive_name, quote, but=bound)
         _execute(
             cursor,
             f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(day.name)}",
             f"INSERT INTO {quote(archive_name)} SELECT * FROM kept_rows",
         )
-        if default is not None:
-            _take_from_default(cursor, default.name, archive_name, _within(column, None, day.end, quote), quote)
         _attach(cursor, table, archive_name, None, day.end, quote)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
@@ -227,34 +272,43 @@ def drop_day(table, day, *, keep, before_drop=None, connection=default_connectio
     return rows - kept
 
 
-def _take_from_default(cursor, default, target, within, quote):
-    """Move the default partition's rows ``within`` a range into ``target``, about to be attached for it.
+def _range_check(table, start=None, end=None, *, prefix=False):
+    """The name of the CHECK proving a partition's range [start, end); with ``prefix``, what all of them start with."""
+    name = f"{table[:36]}_range_"
+    if prefix:
+        return name
+    return name + (f"{start:%Y%m%d}" if start else "min") + "_" + (f"{end:%Y%m%d}" if end else "max")
 
-    PostgreSQL refuses to attach a range whose rows sit in the default partition (a day made late).
-    The default is locked until the attach, so none arrives there meanwhile.
-    """
+
+def _add_range_check(cursor, table, column, name, start, end, quote, *, valid=True):
+    check = quote(_range_check(table, start, end))
     _execute(
         cursor,
-        f"LOCK TABLE {quote(default)} IN EXCLUSIVE MODE",
-        f"WITH moved AS (DELETE FROM {quote(default)} WHERE {within} RETURNING *) "
-        f"INSERT INTO {quote(target)} SELECT * FROM moved",
+        f"ALTER TABLE {quote(name)} DROP CONSTRAINT IF EXISTS {check}",
+        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {check} CHECK ({_within(column, start, end, quote)})"
+        + ("" if valid else " NOT VALID"),
     )
 
 
-def _range_check(table, end=None):
-    """The name of the CHECK that proves a partition's range (up to ``end``); without ``end``, their prefix."""
-    return f"{table[:40]}_range_" + (f"{end:%Y%m%d}" if end else "")
+def _drop_range_checks(cursor, table, name, quote, *, but=None):
+    """Drop the range CHECKs a partition had (detached now, to be attached with another range)."""
+    cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'c'", [name])
+    for (check,) in cursor.fetchall():
+        if check.startswith(_range_check(table, prefix=True)) and check != but:
+            _execute(cursor, f"ALTER TABLE {quote(name)} DROP CONSTRAINT {quote(check)}")
 
 
-def _checks(cursor, table):
-    cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'c'", [table])
-    return [name for (name,) in cursor.fetchall()]
+def _replace_range_check(cursor, table, column, name, start, end, quote):
+    _drop_range_checks(cursor, table, name, quote)
+    _add_range_check(cursor, table, column, name, start, end, quote)
 
 
 def _within(column, start, end, quote):
-    """``start <= column < end``; no lower bound when ``start`` is None (MINVALUE)."""
-    upper = f"{quote(column)} < {_literal(end)}"
-    return upper if start is None else f"{quote(column)} >= {_literal(start)} AND {upper}"
+    """``start <= column < end``; no lower bound when ``start`` is None (MINVALUE), no upper when ``end`` is."""
+    bounds = ([] if start is None else [f"{quote(column)} >= {_literal(start)}"]) + (
+        [] if end is None else [f"{quote(column)} < {_literal(end)}"]
+    )
+    return " AND ".join(bounds)
 
 
 def _build_aside(cursor, table, column, name, start, end, quote):
@@ -272,17 +326,63 @@ def _build_aside(cursor, table, column, name, start, end, quote):
         f"DROP TABLE IF EXISTS {quote(name)}",  # left by an interrupted run, never attached
         f"CREATE TABLE {quote(name)} (LIKE {quote(table)} INCLUDING DEFAULTS)",
         *_index_copies(cursor, table, name, quote),
-        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {quote(_range_check(table, end))} "
-        f"CHECK ({_within(column, start, end, quote)})",
     )
+    _add_range_check(cursor, table, column, name, start, end, quote)
 
 
 def _attach(cursor, table, name, start, end, quote):
+    _execute(cursor, f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(name)} FOR VALUES {_bounds(start, end)}")
+
+
+def _bounds(start, end):
     lower = "MINVALUE" if start is None else _literal(start)
-    _execute(
-        cursor,
-        f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(name)} FOR VALUES FROM ({lower}) TO ({_literal(end)})",
-    )
+    upper = "MAXVALUE" if end is None else _literal(end)
+    return f"FROM ({lower}) TO ({upper})"
+
+
+def replace_default(table, connection=default_connection):
+    """Replace the DEFAULT partition an earlier version gave ``table`` by the archive and the future; False if none.
+
+    A missing day between two others (a run that could not make it) is made,
+    and the default's rows, normally none, go to their partitions: one short
+    transaction that locks the table.
+    """
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        _maintenance(cursor, table)
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s) AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'",
+            [table],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            return False
+        default = found[0]
+        _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(default)}")
+        existing = partitions(table, connection)
+        statements = []
+        if not existing:
+            today = day_start(datetime.now(UTC))
+            statements.append(_new_partition(table, f"{table}_archive", None, today, quote))
+            statements.append(_new_partition(table, f"{table}_future", today, None, quote))
+        else:
+            if existing[0].start is not None:
+                statements.append(_new_partition(table, f"{table}_archive", None, existing[0].start, quote))
+            for before, after in zip(existing, existing[1:], strict=False):
+                day = before.end
+                while day < after.start:
+                    statements.append(_new_partition(table, _day_name(table, day), day, day + DAY, quote))
+                    day += DAY
+            if existing[-1].end is not None:
+                statements.append(_new_partition(table, f"{table}_future", existing[-1].end, None, quote))
+        _execute(
+            cursor,
+            *statements,
+            f"INSERT INTO {quote(table)} SELECT * FROM {quote(default)}",
+            f"DROP TABLE {quote(default)}",
+        )
+    return True
 
 
 def finish_interrupted_drops(table, connection=default_connection):
@@ -347,14 +447,16 @@ class _RowsArrived(Exception):
 def convert(table, column, *, days_ahead, now, connection=default_connection):
     """Make ``table`` partitioned by day on ``column``, keeping its rows, while it keeps taking inserts.
 
-    An empty table is replaced at once. Otherwise, without blocking writers:
+    An empty table is replaced at once, by an empty archive before today and
+    the future from today. Otherwise, without blocking writers:
     the unique index ``(id, column)`` the new primary key needs is built
     concurrently, and a ``CHECK (column < boundary)`` is validated (the
     boundary two days ahead, so every insert meanwhile still passes it). Then
     one short transaction renames the table, makes the partitioned table with
-    the same columns, indexes (same names) and identity, and attaches the old
-    table as the partition before the boundary: attaching reuses its indexes
-    and trusts its CHECK, so nothing is read or built under the lock. That
+    the same columns, indexes (same names) and identity, attaches the old
+    table as the partition before the boundary (attaching reuses its indexes
+    and trusts its CHECK, so nothing is read or built under the lock), and
+    makes the future after it. That
     transaction waits at most 2 s for its lock, and is tried SWAP_ATTEMPTS
     times; if it never gets it, the CHECK is removed again (left, it would
     refuse every insert from the boundary on) and the error raised.
@@ -502,7 +604,16 @@ def _swap(names, empty, connection):
                 f"FOR VALUES FROM (MINVALUE) TO ({_literal(names.boundary)})",
                 f"ALTER TABLE {quote(legacy)} DROP CONSTRAINT {quote(names.check)}",
             )
-        _execute(cursor, f"CREATE TABLE {quote(table + '_default')} PARTITION OF {quote(table)} DEFAULT")
+        # Every row a partition: the archive below the days, the future above them.
+        start_of_days = names.boundary - 2 * DAY if empty else names.boundary
+        if empty:
+            _execute(cursor, _new_partition(table, f"{table}_archive", None, start_of_days, quote))
+        _execute(cursor, _new_partition(table, f"{table}_future", start_of_days, None, quote))
+
+
+def _new_partition(table, name, start, end, quote):
+    """A new, empty partition (in a transaction that has ``table`` locked already)."""
+    return f"CREATE TABLE {quote(name)} PARTITION OF {quote(table)} FOR VALUES {_bounds(start, end)}"
 
 
 def _aside(index_name):

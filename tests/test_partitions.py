@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from bigtables import partitions
@@ -96,38 +96,112 @@ def test_rows_arriving_at_an_empty_table_while_it_is_converted_are_kept(demo, mo
     writer.close()
     assert rows() == 1
     names = [p.name for p in partitions.partitions(TABLE)]
-    assert names[0].startswith(f"{TABLE}_before_") and names[-1] == f"{TABLE}_default"
+    assert names[0].startswith(f"{TABLE}_before_") and names[-1] == f"{TABLE}_future"
 
 
-def test_a_day_is_made_while_rows_keep_arriving_in_the_default_partition(demo):
-    """Each row is kept: moved into the day, or (routed to the default just as the day was attached)
-    refused with a check violation, which the writer retries into the day, as the receiver does."""
-    partitions.convert(TABLE, "received_at", days_ahead=0, now=timezone.now())
-    long_ago = partitions.day_start(timezone.now()) - timedelta(days=20)
+def count(name):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {name}")
+        return cursor.fetchone()[0]
+
+
+def test_days_are_cut_from_the_future_while_rows_keep_arriving_there(demo):
+    """The future is detached, the day's rows moved, both attached, in one transaction: a writer
+    waits for it, and no row is lost or refused (no range is ever without its partition)."""
+    today = partitions.day_start(timezone.now())
+    partitions.convert(TABLE, "received_at", days_ahead=0, now=today)
+    far_ahead = today + timedelta(days=20)
     stop, written = threading.Event(), []
     writer = other_connection()
 
     def keep_writing():
         while not stop.is_set():
-            try:
-                insert(writer.cursor(), long_ago + timedelta(hours=3))
-            except psycopg.errors.CheckViolation:
-                continue
+            insert(writer.cursor(), far_ahead + timedelta(hours=3))
             written.append(1)
 
     thread = threading.Thread(target=keep_writing)
     thread.start()
     try:
         stop.wait(0.2)
-        made = partitions.make_days(TABLE, "received_at", long_ago, long_ago)
+        made = partitions.make_days(TABLE, "received_at", far_ahead, far_ahead)
         stop.wait(0.2)
     finally:
         stop.set()
         thread.join()
         writer.close()
-    assert made == [f"{TABLE}_{long_ago:%Y%m%d}"]
+    assert made == [f"{TABLE}_{today + timedelta(days=n):%Y%m%d}" for n in range(1, 21)]
+    assert count(f"{TABLE}_future") == 0
+    assert count(f"{TABLE}_{far_ahead:%Y%m%d}") == rows() == len(written) > 0
+    assert [(p.start, p.end) for p in partitions.partitions(TABLE)][-1] == (far_ahead + timedelta(days=1), None)
+
+
+def test_past_days_are_cut_from_the_archive_only_while_it_is_empty(demo):
+    today = partitions.day_start(timezone.now())
+    partitions.convert(TABLE, "received_at", days_ahead=0, now=today)
+    made = partitions.make_days(TABLE, "received_at", today - timedelta(days=3), today - timedelta(days=2))
+    # Latest first, from the archive's end: no gap is left between the archive and the days.
+    assert made == [f"{TABLE}_{today - timedelta(days=n):%Y%m%d}" for n in (1, 2, 3)]
+    ranges = [(p.start, p.end) for p in partitions.partitions(TABLE)]
+    assert ranges[0] == (None, today - timedelta(days=3))
+    assert all(before[1] == after[0] for before, after in zip(ranges, ranges[1:], strict=False))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {TABLE}_default")
-        assert cursor.fetchone()[0] == 0
-        cursor.execute(f"SELECT count(*) FROM {TABLE}_{long_ago:%Y%m%d}")
-        assert cursor.fetchone()[0] == len(written) > 0
+        insert(cursor, today - timedelta(days=10))
+    assert partitions.make_days(TABLE, "received_at", today - timedelta(days=4), today) == []
+    assert count(f"{TABLE}_archive") == 1
+
+
+def test_a_default_partition_of_the_previous_version_is_replaced_and_its_rows_kept(demo):
+    """Partitioned as the previous version did: days, one missing between two others, and a default
+    holding rows of that day, of the past and of the future."""
+    today = partitions.day_start(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_old")
+        cursor.execute(
+            f"CREATE TABLE {TABLE} (LIKE {TABLE}_old INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (received_at)"
+        )
+        cursor.execute(f"DROP TABLE {TABLE}_old")
+        for n in (0, 2):
+            day = today + timedelta(days=n)
+            cursor.execute(
+                f"CREATE TABLE {TABLE}_{day:%Y%m%d} PARTITION OF {TABLE} FOR VALUES FROM (%s) TO (%s)",
+                [day, day + timedelta(days=1)],
+            )
+        cursor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
+        for moment in (today - timedelta(days=5), today + timedelta(days=1, hours=2), today + timedelta(days=9)):
+            insert(cursor, moment)
+    assert partitions.replace_default(TABLE)
+    assert [p.name for p in partitions.partitions(TABLE)] == [
+        f"{TABLE}_archive",
+        *(f"{TABLE}_{today + timedelta(days=n):%Y%m%d}" for n in range(3)),
+        f"{TABLE}_future",
+    ]
+    assert [count(f"{TABLE}_{name}") for name in ("archive", f"{today + timedelta(days=1):%Y%m%d}", "future")] == [
+        1,
+        1,
+        1,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f"{TABLE}_default"])
+        assert cursor.fetchone()[0] is None
+    assert not partitions.replace_default(TABLE)
+
+
+def test_a_page_in_the_partition_order_reads_the_partitions_in_turn(demo):
+    """No DEFAULT partition: the planner appends the partitions' index scans in order (and
+    stops at the limit) instead of merging every partition's, as it must with a default."""
+    today = partitions.day_start(timezone.now())
+    partitions.convert(TABLE, "received_at", days_ahead=3, now=today)
+
+    def plan():
+        # The plan a big table gets (on these empty ones a seq scan and a sort cost less).
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+            cursor.execute(
+                f"EXPLAIN (COSTS OFF) SELECT * FROM {TABLE} WHERE status = 'failed' ORDER BY received_at DESC LIMIT 10"
+            )
+            return [row[0].strip() for row in cursor.fetchall()]
+
+    assert plan()[:2] == ["Limit", "->  Append"], plan()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
+    assert plan()[:2] == ["Limit", "->  Merge Append"], plan()

@@ -322,16 +322,11 @@ def _insert_once(event, payload_text=None):
             diagnostics = getattr(error.__cause__, "diag", None)
             if getattr(diagnostics, "constraint_name", None) == _EVENTS_UNIQUE_DELIVERY_ID:
                 return False
-            # Routed to the default partition just as a day was attached in its place
-            # (bigtables.partitions): the statement did nothing, and once more stores it in that day.
-            if not attempt and getattr(error.__cause__, "sqlstate", None) == _CHECK_VIOLATION:
-                continue
             raise
     return False
 
 
 _EVENTS_UNIQUE_DELIVERY_ID = "webhook_event_unique_delivery_id"
-_CHECK_VIOLATION = "23514"
 
 
 def _insert_with_receipt(event, raw_values):

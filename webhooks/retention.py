@@ -80,7 +80,7 @@ def prune_events(now=None, batch_size=None):
     if partitions.is_partitioned(EVENTS_TABLE, connection):
         deleted += _drop_old_days(cutoff)
         # Rows past the cutoff in a day partition wait for their whole day; only the others go in batches.
-        days = [p for p in partitions.partitions(EVENTS_TABLE, connection) if p.start is not None and p.end]
+        days = [p for p in partitions.partitions(EVENTS_TABLE, connection) if p.is_day]
         if days:
             batch_cutoff = min(cutoff, days[0].start)
     deleted += _delete_in_batches(batch_cutoff, batch_size or settings.WEBHOOK_PRUNE_BATCH_SIZE)
@@ -99,8 +99,8 @@ def _drop_old_days(cutoff):
     partitions.finish_interrupted_drops(EVENTS_TABLE, connection)
     removed = 0
     for day in partitions.partitions(EVENTS_TABLE, connection):
-        if day.start is None or day.is_default or day.end > cutoff:
-            continue  # the archive (pruned in batches), the default, and days not wholly past the cutoff
+        if not day.is_day or day.end > cutoff:
+            continue  # the archive (pruned in batches), the future, and days not wholly past the cutoff
         going = WebhookEvent.objects.filter(
             received_at__gte=day.start, received_at__lt=day.end, status__in=WebhookEvent.PRUNABLE_STATUSES
         )

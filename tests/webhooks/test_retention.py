@@ -38,23 +38,39 @@ def test_a_new_install_is_partitioned_by_day_with_days_ahead(settings):
     expected = [
         f"{TABLE}_{today + timedelta(days=n):%Y%m%d}" for n in range(settings.WEBHOOK_EVENT_PARTITIONS_AHEAD_DAYS + 1)
     ]
-    assert names()[: len(expected)] == expected and names()[-1] == f"{TABLE}_default"
+    # The archive below the days, the future above them: every row has a partition, none a default.
+    assert names() == [f"{TABLE}_archive", *expected, f"{TABLE}_future"]
     # Making days is idempotent, and makes only the missing ones.
     assert retention.make_days_ahead() == []
     settings.WEBHOOK_EVENT_PARTITIONS_AHEAD_DAYS += 1
     assert retention.make_days_ahead() == [f"{TABLE}_{today + timedelta(days=len(expected)):%Y%m%d}"]
 
 
-@requires_postgres
-def test_a_day_made_late_takes_its_rows_from_the_default_partition(client):
-    long_ago = timezone.now() - timedelta(days=40)
-    store(client, "processed", long_ago, "stray-1")
+def partition_of(delivery_id):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT tableoid::regclass::text FROM {TABLE} WHERE delivery_id = 'stray-1'")
-        assert cursor.fetchone()[0] == f"{TABLE}_default"
-        made = partitions.make_days(TABLE, "received_at", long_ago, long_ago, connection)
-        cursor.execute(f"SELECT tableoid::regclass::text FROM {TABLE} WHERE delivery_id = 'stray-1'")
-        assert [cursor.fetchone()[0]] == made == [f"{TABLE}_{long_ago:%Y%m%d}"]
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {TABLE} WHERE delivery_id = %s", [delivery_id])
+        return cursor.fetchone()[0]
+
+
+@requires_postgres
+def test_rows_dated_outside_the_days_are_kept_and_a_day_made_late_takes_its_own(client):
+    long_ago, far_ahead = timezone.now() - timedelta(days=40), timezone.now() + timedelta(days=40)
+    store(client, "processed", long_ago, "stray-past")
+    store(client, "processed", far_ahead, "stray-ahead")
+    assert partition_of("stray-past") == f"{TABLE}_archive"
+    assert partition_of("stray-ahead") == f"{TABLE}_future"
+
+    future_start = partitions.partitions(TABLE, connection)[-1].start
+    made = partitions.make_days(TABLE, "received_at", far_ahead, far_ahead, connection)
+    # The days between the future's start and that one are made first, so no range is left without a partition.
+    days = (partitions.day_start(far_ahead) - future_start).days + 1
+    assert made == [f"{TABLE}_{future_start + timedelta(days=n):%Y%m%d}" for n in range(days)]
+    assert partition_of("stray-ahead") == made[-1]
+    assert names()[-1] == f"{TABLE}_future"
+    # The archive holds a row: no day is cut from it.
+    assert partitions.make_days(TABLE, "received_at", long_ago, long_ago, connection) == []
+    assert partition_of("stray-past") == f"{TABLE}_archive"
+    assert WebhookEvent.objects.count() == 2
 
 
 @requires_postgres
