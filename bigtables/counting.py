@@ -16,15 +16,17 @@ from django.db import connections
 EXACT_BELOW = 10_000
 
 
-def estimated_count(queryset):
-    """How many rows ``queryset`` returns: exact below EXACT_BELOW (or not on PostgreSQL), else estimated."""
+def estimated_count(queryset, exact_below=None):
+    """How many rows ``queryset`` returns: exact below ``exact_below`` (EXACT_BELOW; always off
+    PostgreSQL), else estimated."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return queryset.count()
-    bounded = queryset.order_by()[:EXACT_BELOW].count()
-    if bounded < EXACT_BELOW:
+    exact_below = EXACT_BELOW if exact_below is None else exact_below
+    bounded = queryset.order_by()[:exact_below].count()
+    if bounded < exact_below:
         return bounded
-    return max(planner_rows(queryset), EXACT_BELOW)
+    return max(planner_rows(queryset), exact_below)
 
 
 def planner_rows(queryset):

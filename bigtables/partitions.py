@@ -158,6 +158,8 @@ def make_days(table, column, first_day, last_day, connection=default_connection)
                 break
             if made_now:
                 made.append(_day_name(table, day))
+            elif run is down:
+                break  # the archive holds rows: no day below this one can be cut either
     return made
 
 

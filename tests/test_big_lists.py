@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bigtables import counting
+from bigtables import counting, paginators
 from ratelimits.models import GitHubRateLimit
 from repositories.models import Issue, PullRequest, Push, Repository
 from tests.conftest import requires_postgres
@@ -83,7 +83,7 @@ def test_a_list_draws_its_filters_without_reading_its_table(staff_admin, rows, t
 @requires_postgres
 @pytest.mark.parametrize("table", LISTS)
 def test_a_big_table_is_not_counted_but_estimated(staff_admin, rows, table, monkeypatch):
-    monkeypatch.setattr(counting, "EXACT_BELOW", 0)  # every table counts as big
+    monkeypatch.setattr(paginators, "EXACT_PAGES", 0)  # every table counts as big
     with CaptureQueriesContext(connection) as captured:
         response = staff_admin.get(LISTS[table])
     assert response.status_code == 200
@@ -140,6 +140,20 @@ def test_counts_are_exact_up_to_the_bound_and_never_below_it_past_it(rows, monke
     assert counting.estimated_count(events.filter(repository_full_name="other-org/tools")) == 15  # exact
     past = counting.estimated_count(events)  # 30 rows: the planner's estimate, at least the bound
     assert past >= 20 if connection.vendor == "postgresql" else past == 30
+
+
+def test_an_admin_list_counts_its_first_pages_exactly(rows, monkeypatch):
+    monkeypatch.setattr(paginators, "EXACT_PAGES", 2)
+    events = WebhookEvent.objects.order_by("-received_at")
+    with CaptureQueriesContext(connection) as within:
+        assert paginators.EstimatedCountPaginator(events, per_page=20).count == 30  # within two pages: exact
+    with CaptureQueriesContext(connection) as beyond:
+        past = paginators.EstimatedCountPaginator(events, per_page=10).count  # past two pages: estimated
+    explains = [[q["sql"] for q in captured if q["sql"].startswith("EXPLAIN")] for captured in (within, beyond)]
+    if connection.vendor == "postgresql":
+        assert past >= 20 and not explains[0] and explains[1]
+    else:
+        assert past == 30
 
 
 def test_odd_searches_are_answered_not_500(staff_admin, rows):
