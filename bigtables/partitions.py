@@ -12,7 +12,9 @@ bloat left behind); dropping a day's partition is a few catalog changes. A table
 - ``T_YYYYMMDD``: one partition per UTC day, made ahead of time;
 - ``T_future``: from the last day made up to ``MAXVALUE``, normally empty:
   a row dated after the days made (their maintenance stopped for a while, a
-  clock far off) is kept there until its day is made and cut from it.
+  clock far off) is kept there. Maintenance back, the future holding rows
+  becomes one partition of several days (``T_YYYYMMDD_YYYYMMDD``), and a new
+  future follows it.
 
 So every row has a partition, and the ranges are ordered with nothing
 overlapping: a query ordered by the column reads the partitions one after
@@ -35,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import DatabaseError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db import connection as default_connection
 
 from .operations import drop_if_invalid
@@ -78,11 +80,12 @@ def partitions(table, connection=default_connection):
             [table],
         )
         rows = cursor.fetchall()
-    found = [
-        Partition(name, _timestamp(match["start"]), _timestamp(match["end"]))
-        for name, bound in rows
-        if (match := _BOUND.search(bound))  # a DEFAULT partition: see replace_default
-    ]
+    found = []
+    for name, bound in rows:
+        match = _BOUND.search(bound)
+        if match is None:
+            raise DatabaseError(f"{table} has the DEFAULT partition {name}: replace_default first (migrate)")
+        found.append(Partition(name, _timestamp(match["start"]), _timestamp(match["end"])))
     return sorted(found, key=lambda p: (p.start is not None, p.start or p.end))
 
 
@@ -139,17 +142,30 @@ def make_days(table, column, first_day, last_day, connection=default_connection)
     from the future's start up to ``last_day`` are made in order, and those
     from the archive's end down to ``first_day``, latest first. A day that
     cannot be made now (a lock not granted in time) is logged and left, with
-    the days beyond it, for the next run.
+    the days beyond it, for the next run. A future found holding rows is
+    first made their partition, not cut (``_hand_over_future``).
     """
     first_day, last_day = day_start(first_day), day_start(last_day)
     existing = partitions(table, connection)
+    future = next((p for p in existing if p.end is None), None)
+    cut_future = True
+    if future is not None and future.start <= last_day:
+        try:
+            if _hand_over_future(table, future, connection):
+                existing = partitions(table, connection)
+        except IntegrityError:
+            pass  # rows past the boundary (a clock far off): the days are cut from it one by one
+        except DatabaseError:
+            # Not now (a lock not granted in time); cutting days from it meanwhile would move its rows.
+            logger.warning("could not hand over %s; retrying at the next run", future.name, exc_info=True)
+            cut_future = False
     archive_end = next((p.end for p in existing if p.start is None), None)
     future_start = next((p.start for p in existing if p.end is None), None)
     down = _days(first_day, archive_end - DAY, reverse=True) if archive_end else []
     lowest = max(first_day, archive_end) if archive_end else first_day
     up = _days(min(lowest, future_start) if future_start else lowest, last_day)
     made = []
-    for run in (down, up):
+    for run in (down, up if cut_future else []):
         for day in run:
             try:
                 made_now = _make_day(table, column, day, day + DAY, connection)
@@ -161,6 +177,54 @@ def make_days(table, column, first_day, last_day, connection=default_connection)
             elif run is down:
                 break  # the archive holds rows: no day below this one can be cut either
     return made
+
+
+def _hand_over_future(table, future, connection):
+    """When the future holds rows (days not made for a while), it becomes their partition; True if it did.
+
+    Cutting days from it would move those rows with ``table`` locked: a
+    day's worth of deliveries, every insert waiting. Instead its range ends
+    at a boundary (the day after tomorrow: every insert meanwhile is before
+    it), proved by a CHECK validated without blocking writers; then one
+    short transaction detaches it, renames it ``T_YYYYMMDD_YYYYMMDD`` and
+    attaches it for [its start, the boundary), nothing read, with a new,
+    empty future from the boundary. Retention drops it whole once all of it
+    is past the cutoff. A future holding rows at or past the boundary (a
+    clock far off) is left to be cut day by day.
+    """
+    quote = connection.ops.quote_name
+    boundary = day_start(datetime.now(UTC)) + 2 * DAY
+    if boundary <= future.start:
+        return False
+    with connection.cursor() as cursor:
+        column = _partition_column(cursor, table)
+        # Rows to keep, and none a CHECK would refuse: it applies to inserts from the moment it is
+        # added (the receiver's are dated now, never past the boundary).
+        if not _has_rows(cursor, future.name, column, quote) or _has_rows(
+            cursor, future.name, column, quote, since=boundary
+        ):
+            return False
+    check = _range_check(table, future.start, boundary)
+    try:
+        with connection.cursor() as cursor, _waiting_briefly(cursor):
+            _add_range_check(cursor, table, column, future.name, future.start, boundary, quote, valid=False)
+            _execute(cursor, f"ALTER TABLE {quote(future.name)} VALIDATE CONSTRAINT {quote(check)}")
+        name = f"{table}_{future.start:%Y%m%d}_{boundary:%Y%m%d}"
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            _maintenance(cursor, table)
+            if future not in partitions(table, connection):  # another run handed it over meanwhile
+                return False
+            _execute(cursor, f"ALTER TABLE {quote(table)} DETACH PARTITION {quote(future.name)}")
+            _drop_range_checks(cursor, table, future.name, quote, but=check)
+            _execute(cursor, f"ALTER TABLE {quote(future.name)} RENAME TO {quote(name)}")
+            _attach(cursor, table, name, future.start, boundary, quote)
+            _execute(cursor, _new_partition(table, future.name, boundary, None, quote))
+    except DatabaseError:
+        with connection.cursor() as cursor:
+            _execute(cursor, f"ALTER TABLE IF EXISTS {quote(future.name)} DROP CONSTRAINT IF EXISTS {quote(check)}")
+        raise
+    logger.info("the rows of %s from %s on are kept in %s", table, future.start.date(), name)
+    return True
 
 
 def _days(first, last, *, reverse=False):
@@ -208,10 +272,11 @@ def _make_day(table, column, start, end, connection):
     return True
 
 
-def _has_rows(cursor, name, column, quote):
+def _has_rows(cursor, name, column, quote, *, since=None):
     # The latest row by the column's index: a scan from the table's start could first read the
     # dead rows retention left there (a converted table pruned in batches).
-    cursor.execute(f"SELECT 1 FROM {quote(name)} ORDER BY {quote(column)} DESC LIMIT 1")
+    where = "" if since is None else f" WHERE {_within(column, since, None, quote)}"
+    cursor.execute(f"SELECT 1 FROM {quote(name)}{where} ORDER BY {quote(column)} DESC LIMIT 1")
     return cursor.fetchone() is not None
 
 
@@ -295,8 +360,10 @@ def _add_range_check(cursor, table, column, name, start, end, quote, *, valid=Tr
 def _drop_range_checks(cursor, table, name, quote, *, but=None):
     """Drop the range CHECKs a partition had (detached now, to be attached with another range)."""
     cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'c'", [name])
+    # The previous version's names began with table[:40]: the same for tables of up to 36 characters.
+    prefixes = (_range_check(table, prefix=True), f"{table[:40]}_range_")
     for (check,) in cursor.fetchall():
-        if check.startswith(_range_check(table, prefix=True)) and check != but:
+        if check.startswith(prefixes) and check != but:
             _execute(cursor, f"ALTER TABLE {quote(name)} DROP CONSTRAINT {quote(check)}")
 
 
@@ -396,7 +463,7 @@ def finish_interrupted_drops(table, connection=default_connection):
         cursor.execute(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace "
             "AND relname ~ %s",
-            [rf"^{re.escape(table)}_\d{{8}}$"],
+            [rf"^{re.escape(table)}_\d{{8}}(_\d{{8}})?$"],
         )
         for (name,) in cursor.fetchall():
             if name not in attached:

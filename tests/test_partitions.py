@@ -2,11 +2,12 @@
 table as it was, and rows arriving at an 'empty' table during its conversion are kept."""
 
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from bigtables import partitions
@@ -105,30 +106,44 @@ def count(name):
         return cursor.fetchone()[0]
 
 
-def test_days_are_cut_from_the_future_while_rows_keep_arriving_there(demo):
-    """The future is detached, the day's rows moved, both attached, in one transaction: a writer
-    waits for it, and no row is lost or refused (no range is ever without its partition)."""
-    today = partitions.day_start(timezone.now())
-    partitions.convert(TABLE, "received_at", days_ahead=0, now=today)
-    far_ahead = today + timedelta(days=20)
-    stop, written = threading.Event(), []
+@contextmanager
+def writing(received_at):
+    """Rows inserted from another connection all along the block (and 0.2 s either side); yields
+    the list of rows written. Fails if any insert was refused, or if the writes stopped."""
+    stop, written, refused = threading.Event(), [], []
     writer = other_connection()
 
     def keep_writing():
         while not stop.is_set():
-            insert(writer.cursor(), far_ahead + timedelta(hours=3))
+            try:
+                insert(writer.cursor(), received_at)
+            except psycopg.Error as error:
+                refused.append(error)
+                return
             written.append(1)
 
     thread = threading.Thread(target=keep_writing)
     thread.start()
     try:
         stop.wait(0.2)
-        made = partitions.make_days(TABLE, "received_at", far_ahead, far_ahead)
+        yield written
+        during = len(written)
         stop.wait(0.2)
     finally:
         stop.set()
         thread.join()
         writer.close()
+    assert refused == [] and len(written) > during > 0
+
+
+def test_days_are_cut_from_the_future_while_rows_keep_arriving_there(demo):
+    """The future is detached, the day's rows moved, both attached, in one transaction: a writer
+    waits for it, and no row is lost or refused (no range is ever without its partition)."""
+    today = partitions.day_start(timezone.now())
+    partitions.convert(TABLE, "received_at", days_ahead=0, now=today)
+    far_ahead = today + timedelta(days=20)
+    with writing(far_ahead + timedelta(hours=3)) as written:
+        made = partitions.make_days(TABLE, "received_at", far_ahead, far_ahead)
     assert made == [f"{TABLE}_{today + timedelta(days=n):%Y%m%d}" for n in range(1, 21)]
     assert count(f"{TABLE}_future") == 0
     assert count(f"{TABLE}_{far_ahead:%Y%m%d}") == rows() == len(written) > 0
@@ -205,3 +220,40 @@ def test_a_page_in_the_partition_order_reads_the_partitions_in_turn(demo):
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
     assert plan()[:2] == ["Limit", "->  Merge Append"], plan()
+
+
+def test_a_future_holding_rows_becomes_their_partition_rather_than_being_cut(demo):
+    """Days not made for a week: the deliveries since are in the future. Cutting days from it would
+    move them with the table locked; instead it is handed over whole while rows keep arriving."""
+    today = partitions.day_start(timezone.now())
+    partitions.convert(TABLE, "received_at", days_ahead=0, now=today - timedelta(days=6))
+    with connection.cursor() as cursor:
+        for days in (4, 1, 0):
+            insert(cursor, timezone.now() - timedelta(days=days))
+    with writing(timezone.now()) as written:
+        made = partitions.make_days(TABLE, "received_at", today, today + timedelta(days=3))
+    handed_over = f"{TABLE}_{today - timedelta(days=5):%Y%m%d}_{today + timedelta(days=2):%Y%m%d}"
+    assert made == [f"{TABLE}_{today + timedelta(days=n):%Y%m%d}" for n in (2, 3)]
+    assert [p.name for p in partitions.partitions(TABLE)] == [
+        f"{TABLE}_archive",
+        f"{TABLE}_{today - timedelta(days=6):%Y%m%d}",
+        handed_over,
+        *made,
+        f"{TABLE}_future",
+    ]
+    assert count(handed_over) == rows() == 3 + len(written)
+    # Retention drops it whole, like a day.
+    for old in partitions.partitions(TABLE)[1:3]:
+        partitions.drop_day(TABLE, old, keep="status = 'failed'")
+    assert rows() == 0
+    assert partitions.partitions(TABLE)[0].end == today + timedelta(days=2)
+
+
+def test_a_default_partition_is_refused_until_replaced(demo):
+    partitions.convert(TABLE, "received_at", days_ahead=0, now=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
+    with pytest.raises(DatabaseError, match="replace_default"):
+        partitions.make_days(TABLE, "received_at", timezone.now(), timezone.now())
+    assert partitions.replace_default(TABLE)
+    assert partitions.partitions(TABLE)[-1].name == f"{TABLE}_future"
