@@ -4,7 +4,10 @@ from functools import reduce
 from operator import or_
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.db.models import Q
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .paginators import EstimatedCountPaginator
 
@@ -24,6 +27,16 @@ class BigTableAdmin(admin.ModelAdmin):
     sortable_by = ()
     # Searched by equality only (an index each), not Django's icontains over every row.
     exact_search_fields = ()
+
+    def action_checkbox(self, obj):
+        # Django's markup, formatted: its CheckboxInput renders a template per row, a fifth of a
+        # 100-row page's time (tests/test_big_lists.py compares the two).
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
