@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/events_at_scale.py [--events 1000000] [--requests 5] [--keep] [--skip-retention]
     .venv/bin/python bench/events_at_scale.py --convert [--events 1000000]
+    .venv/bin/python bench/events_at_scale.py --compare-previous [--requests 5]
 
 Fills a `ghsvc_bench_scale` database on 127.0.0.1:5432 (created if missing;
 ``--keep`` reuses what an earlier run stored) with bench/fill.py's events
@@ -24,6 +25,12 @@ rate, just before, without the prune.
 first) whose events table is not
 partitioned yet (the previous version's), then times ``manage.py
 partition_events`` the same way, with the receiver storing deliveries.
+
+``--compare-previous`` times three admin pages on what an earlier run left
+(no fill), alternating this version with the previous one's choices in the
+same process and database: a DEFAULT partition attached, the first 100 pages
+counted exactly, Django's action checkbox widget. The machine's speed drifts
+from run to run; this comparison shares it.
 """
 
 import argparse
@@ -154,6 +161,9 @@ def main():
     parser.add_argument(
         "--convert", action="store_true", help="time partition_events on a fresh, full, unpartitioned table instead"
     )
+    parser.add_argument(
+        "--compare-previous", action="store_true", help="alternate this version's admin pages with the previous one's"
+    )
     parser.add_argument("--ingest", type=float, help=argparse.SUPPRESS)  # the retention run's ingest process
     args = parser.parse_args()
     if args.ingest:
@@ -162,6 +172,9 @@ def main():
     sys.path.insert(0, str(ROOT))
     from bench.subscriptions import ensure_database
 
+    if args.compare_previous:
+        setup_django()
+        return compare_previous(args.requests)
     if args.convert:
         global DATABASE_URL
         # The ingest process (this script again) reads the same database from the environment.
@@ -303,6 +316,55 @@ def conversion(count):
         f"Ingest (receiver, one process, test client): {baseline:.0f}/s without it, {during:.0f}/s "
         f"during it ({during / baseline:.2f}×)"
     )
+
+
+def compare_previous(requests):
+    """Three admin pages, this version against the previous one's choices, alternated (see the docstring)."""
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from bigtables import paginators
+    from bigtables.admin import BigTableAdmin
+    from webhooks.models import WebhookEvent
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench-admin"))
+    pages = {
+        "admin: events, search a repository": "/admin/webhooks/webhookevent/?q=bench-org-7/repo-7",
+        "admin: events list": "/admin/webhooks/webhookevent/",
+        "admin: pushes (only the checkbox differs)": "/admin/repositories/push/",
+    }
+    ours = BigTableAdmin.action_checkbox, paginators.EXACT_PAGES
+
+    def become(previous):
+        with connection.cursor() as cursor:
+            if previous:
+                cursor.execute("CREATE TABLE webhook_events_default PARTITION OF webhook_events DEFAULT")
+            else:
+                cursor.execute("DROP TABLE IF EXISTS webhook_events_default")
+        BigTableAdmin.action_checkbox = admin.ModelAdmin.action_checkbox if previous else ours[0]
+        paginators.EXACT_PAGES = 100 if previous else ours[1]
+
+    timings = {(version, name): [] for version in ("previous", "this") for name in pages}
+    try:
+        for round_number in range(requests + 1):  # the first round warms up and is dropped
+            for version in ("previous", "this"):
+                become(version == "previous")
+                for name, url in pages.items():
+                    started = time.perf_counter()
+                    assert client.get(url).status_code == 200
+                    if round_number:
+                        timings[(version, name)].append((time.perf_counter() - started) * 1000)
+    finally:
+        become(False)
+    stored = WebhookEvent.objects.count()
+    print(f"\n{stored:,} stored events; median ms of {requests} requests each, alternated\n")
+    print("| page | previous | this |")
+    print("|---|---:|---:|")
+    for name in pages:
+        print(f"| {name} | {median(timings[('previous', name)]):.1f} | {median(timings[('this', name)]):.1f} |")
 
 
 if __name__ == "__main__":
