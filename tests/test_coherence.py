@@ -44,6 +44,19 @@ class TwoWorkers:
             arguments=["--access-logformat", "%(p)s %(s)s"],
             **environment,
         )
+        self._until_both_workers_answer()
+
+    def _until_both_workers_answer(self):
+        # The port opens with the first worker; on a busy machine the second may still be starting
+        # Django, and a burst would all go to the first.
+        deadline = time.monotonic() + 60
+        while len({line.split()[0] for line in self.log_lines()}) < 2:
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("the second gunicorn worker never answered")
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(lambda _: requests.get(f"{self.base}/healthz", timeout=10), range(8)))
+            time.sleep(0.1)  # the access log is written after the answer
 
     def stop(self):
         drills.stop_gunicorn(self.process)
