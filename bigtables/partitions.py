@@ -206,9 +206,7 @@ def _hand_over_future(table, future, connection):
             return False
     check = _range_check(table, future.start, boundary)
     try:
-        with connection.cursor() as cursor, _waiting_briefly(cursor):
-            _add_range_check(cursor, table, column, future.name, future.start, boundary, quote, valid=False)
-            _execute(cursor, f"ALTER TABLE {quote(future.name)} VALIDATE CONSTRAINT {quote(check)}")
+        _add_range_check_online(connection, table, column, future.name, future.start, boundary)
         name = f"{table}_{future.start:%Y%m%d}_{boundary:%Y%m%d}"
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             _maintenance(cursor, table)
@@ -304,9 +302,7 @@ def drop_day(table, day, *, keep, before_drop=None, connection=default_connectio
     bound = _range_check(table, None, day.end)
     if archive is not None:
         # Validated without blocking writers: the archive's rows are all older.
-        with connection.cursor() as cursor, _waiting_briefly(cursor):
-            _add_range_check(cursor, table, column, archive.name, None, day.end, quote, valid=False)
-            _execute(cursor, f"ALTER TABLE {quote(archive.name)} VALIDATE CONSTRAINT {quote(bound)}")
+        _add_range_check_online(connection, table, column, archive.name, None, day.end)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)
         _execute(cursor, f"LOCK TABLE {quote(day.name)} IN EXCLUSIVE MODE")
@@ -347,14 +343,29 @@ def _range_check(table, start=None, end=None, *, prefix=False):
     return name + (f"{start:%Y%m%d}" if start else "min") + "_" + (f"{end:%Y%m%d}" if end else "max")
 
 
-def _add_range_check(cursor, table, column, name, start, end, quote, *, valid=True):
+def _add_range_check(cursor, table, column, name, start, end, quote):
     check = quote(_range_check(table, start, end))
     _execute(
         cursor,
         f"ALTER TABLE {quote(name)} DROP CONSTRAINT IF EXISTS {check}",
-        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {check} CHECK ({_within(column, start, end, quote)})"
-        + ("" if valid else " NOT VALID"),
+        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {check} CHECK ({_within(column, start, end, quote)})",
     )
+
+
+def _add_range_check_online(connection, table, column, name, start, end):
+    """The range CHECK on an attached partition, validated without blocking its writers (outside a transaction).
+
+    From the moment it is added it refuses inserts outside the range: callers make sure none come.
+    """
+    quote = connection.ops.quote_name
+    check = quote(_range_check(table, start, end))
+    with connection.cursor() as cursor, _waiting_briefly(cursor):
+        _execute(
+            cursor,
+            f"ALTER TABLE {quote(name)} DROP CONSTRAINT IF EXISTS {check}",
+            f"ALTER TABLE {quote(name)} ADD CONSTRAINT {check} CHECK ({_within(column, start, end, quote)}) NOT VALID",
+            f"ALTER TABLE {quote(name)} VALIDATE CONSTRAINT {check}",
+        )
 
 
 def _drop_range_checks(cursor, table, name, quote, *, but=None):
@@ -414,8 +425,18 @@ def replace_default(table, connection=default_connection):
 
     A missing day between two others (a run that could not make it) is made,
     and the default's rows, normally none, go to their partitions: one short
-    transaction that locks the table.
+    transaction that locks the table, tried SWAP_ATTEMPTS times.
     """
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        try:
+            return _replace_default(table, connection)
+        except OperationalError:  # the lock not granted in time, behind a long query
+            if attempt == SWAP_ATTEMPTS:
+                raise
+            time.sleep(1)
+
+
+def _replace_default(table, connection):
     quote = connection.ops.quote_name
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         _maintenance(cursor, table)

@@ -6,9 +6,7 @@ the partitions in order instead of merging them all (bigtables.partitions).
 One short transaction: the default is normally empty.
 """
 
-import time
-
-from django.db import OperationalError, migrations
+from django.db import migrations
 
 
 def replace_default(apps, schema_editor):
@@ -16,16 +14,8 @@ def replace_default(apps, schema_editor):
     from webhooks.models import WebhookEvent
 
     connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        return
-    for attempt in range(1, 6):
-        try:
-            partitions.replace_default(WebhookEvent._meta.db_table, connection)
-            return
-        except OperationalError:  # the lock not granted in time, behind a long query
-            if attempt == 5:
-                raise
-            time.sleep(1)
+    if connection.vendor == "postgresql":
+        partitions.replace_default(WebhookEvent._meta.db_table, connection)
 
 
 class Migration(migrations.Migration):
